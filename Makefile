@@ -1,0 +1,39 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test schema lint
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+run: install
+	$(BIN)/modelcatalog migrate
+	$(BIN)/modelcatalog serve --host $(HOST) --port $(PORT)
+
+# The whole suite on SQLite, then again on PostgreSQL when TEST_POSTGRES_URL is set.
+test: install lint
+	env -u DATABASE_URL TEST_DATABASE_URL= $(BIN)/python -m pytest -q
+	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
+		echo "== again on PostgreSQL"; \
+		env -u DATABASE_URL TEST_DATABASE_URL="$$TEST_POSTGRES_URL" $(BIN)/python -m pytest -q; \
+	fi
+
+schema: install
+	$(BIN)/modelcatalog schema > schema.graphql
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy

@@ -1,0 +1,1 @@
+"""Provider adapters: one module per provider kind, turning HTTP answers into NormalizedModels."""

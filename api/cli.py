@@ -1,0 +1,170 @@
+"""The `modelcatalog` command: serve, migrate, and manage users and tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table as RichTable
+
+# The installed package carries its own piccolo configuration, so the command
+# works from any directory.
+os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
+
+from api.config import ConfigError, Settings
+from api.database import MigrationFailed, migrate
+from api.errors import CatalogError
+from api.secrets import generate_secret_key, load_secret_box
+from api.users import service as users
+from tables.choices import Role
+
+__all__ = ["main"]
+
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def run(coroutine: Awaitable[T]) -> T:
+    return asyncio.run(coroutine)  # type: ignore[arg-type]
+
+
+def fails_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Expected failures end the command with a one-line message and exit code 2."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except (ConfigError, MigrationFailed, CatalogError) as error:
+            err.print(f"[red]error:[/red] {error}", highlight=False)
+            sys.exit(2)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """The model catalog: a GraphQL service over a database of AI models."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@fails_cleanly
+def serve(host: str, port: int) -> None:
+    """Migrate the database, then serve the API (GraphiQL in development)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("piccolo").setLevel(logging.WARNING)
+    settings = Settings.from_env()
+    load_secret_box(settings)  # refuse to start before touching the database
+    first_token = run(_prepare())
+    url = f"http://{host}:{port}/graphql"
+    if first_token:
+        click.echo(
+            "\nCreated the admin user `admin`. Its token, shown only this once:\n\n"
+            f"    {first_token}\n\n"
+            f"GraphiQL: {url}\n"
+            f'Add the header {{"Authorization": "Bearer {first_token}"}} to your requests.\n'
+        )
+    elif not settings.production:
+        click.echo(f"GraphiQL: {url}")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+async def _prepare() -> str | None:
+    await migrate()
+    return await users.create_first_admin()
+
+
+@main.command(name="migrate")
+@fails_cleanly
+def migrate_command() -> None:
+    """Run every database migration not yet run."""
+    run(migrate(quiet=False))
+
+
+@main.command(name="create-user")
+@click.argument("username")
+@click.option(
+    "--role", type=click.Choice(["admin", "member"], case_sensitive=False), default="member", show_default=True
+)
+@fails_cleanly
+def create_user(username: str, role: str) -> None:
+    """Create a user; its token is printed alone on the last line."""
+    user, token = run(_after_migrate(users.create_user(username, Role(role.upper()))))
+    err.print(f"created {user.role.value.lower()} {user.username} (id {user.id}); its token:", highlight=False)
+    click.echo(token)
+
+
+@main.command(name="create-token")
+@click.argument("username")
+@click.option("--name", "token_name", default="cli", show_default=True, help="A label for the token.")
+@fails_cleanly
+def create_token(username: str, token_name: str) -> None:
+    """Give a user another token; it is printed alone on the last line."""
+    token = run(_after_migrate(users.create_token(username, token_name)))
+    err.print(f"new token {token_name!r} for {username}:", highlight=False)
+    click.echo(token)
+
+
+@main.command(name="revoke-token")
+@click.argument("token_id", required=False, type=int)
+@click.option("--token", "token_stdin", is_flag=True, help="Read the token itself from standard input.")
+@click.option("--user", "username", help="Revoke this user's tokens (all, or the one named by --name).")
+@click.option("--name", "token_name", help="With --user: the token's label.")
+@fails_cleanly
+def revoke_token(token_id: int | None, token_stdin: bool, username: str | None, token_name: str | None) -> None:
+    """Revoke a token by id (see `tokens`), by value, or a user's tokens."""
+    token = sys.stdin.readline().strip() if token_stdin else None
+    if token_id is None and not token and username is None:
+        raise click.UsageError("give a TOKEN_ID, --token (read from stdin) or --user")
+    count = run(_after_migrate(users.revoke_token(token_id=token_id, token=token, username=username, name=token_name)))
+    click.echo(f"revoked {count} token{'s' if count != 1 else ''}")
+
+
+@main.command(name="tokens")
+@click.option("--user", "username", help="Only this user's tokens.")
+@fails_cleanly
+def tokens(username: str | None) -> None:
+    """List API tokens (never their values)."""
+    table = RichTable("id", "user", "name", "created", "last used", "revoked")
+    for token in run(_after_migrate(users.list_tokens(username))):
+        table.add_row(
+            str(token.id),
+            token.username,
+            token.name,
+            f"{token.created_at:%Y-%m-%d %H:%M}",
+            f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "-",
+            "yes" if token.revoked else "no",
+        )
+    Console().print(table)
+
+
+@main.command(name="generate-secret-key")
+def generate_key() -> None:
+    """Print a new key for MODELCATALOG_SECRET_KEY."""
+    click.echo(generate_secret_key())
+
+
+@main.command(name="schema")
+def print_schema() -> None:
+    """Print the GraphQL schema (SDL)."""
+    from api.schema import schema
+
+    click.echo(schema.as_str())
+
+
+async def _after_migrate(action: Awaitable[T]) -> T:
+    await migrate()
+    return await action

@@ -1,0 +1,44 @@
+"""Settings read from the environment, once, at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from tables.engine import DEFAULT_DATABASE_URL
+
+__all__ = ["ConfigError", "Settings"]
+
+
+class ConfigError(Exception):
+    """The service cannot start with this configuration; the message says what to set."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = "development"
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str | None = None
+    cors_origins: tuple[str, ...] = ()
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        """Settings from MODELCATALOG_ENV, DATABASE_URL, MODELCATALOG_SECRET_KEY and MODELCATALOG_CORS_ORIGINS."""
+        env = (environ.get("MODELCATALOG_ENV") or "development").strip().lower()
+        if env not in ("development", "production"):
+            raise ConfigError(f"MODELCATALOG_ENV must be development or production, not {env!r}")
+        return cls(
+            env=env,
+            database_url=environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            secret_key=(environ.get("MODELCATALOG_SECRET_KEY") or "").strip() or None,
+            cors_origins=tuple(
+                origin.strip()
+                for origin in (environ.get("MODELCATALOG_CORS_ORIGINS") or "").split(",")
+                if origin.strip()
+            ),
+        )

@@ -1,0 +1,68 @@
+"""Bringing the database up to date, and asking whether it answers."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from typing import Any
+
+from piccolo.apps.migrations.commands.forwards import run_forwards
+from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+__all__ = ["MigrationFailed", "close_pool", "database_answers", "migrate", "open_pool", "transaction"]
+
+
+class MigrationFailed(Exception):
+    pass
+
+
+async def migrate(*, quiet: bool = True) -> None:
+    """Run every migration not yet run; SQLite is switched to WAL first."""
+    engine = engine_finder()
+    if isinstance(engine, SQLiteEngine):
+        # WAL lets readers go on while one request writes; it is a property of
+        # the database file, so setting it once is enough.
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output) if quiet else contextlib.nullcontext():
+        result = await run_forwards(app_name="all")
+    if not result.success:
+        raise MigrationFailed(result.message or output.getvalue().strip() or "a migration failed")
+
+
+async def database_answers() -> bool:
+    engine = engine_finder()
+    assert engine is not None
+    try:
+        await engine.run_ddl("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure to answer means "not healthy"
+        return False
+    return True
+
+
+async def open_pool() -> None:
+    engine = engine_finder()
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool()
+
+
+async def close_pool() -> None:
+    engine = engine_finder()
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+def transaction() -> Any:
+    """A transaction for writing; on SQLite it takes the write lock at BEGIN.
+
+    SQLite's default (deferred) transaction that reads before it writes fails
+    with "database is locked" when another writer commits in between, without
+    waiting; BEGIN IMMEDIATE waits for the busy timeout instead.
+    """
+    engine = engine_finder()
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    assert engine is not None
+    return engine.transaction()

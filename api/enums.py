@@ -1,0 +1,13 @@
+"""The database's enumerations, exposed as GraphQL enums under the contract's names."""
+
+from __future__ import annotations
+
+import strawberry
+
+from tables.choices import CostTier, HistoryAction, ModelStatus, ProviderKind, Role, SpeedTier
+
+__all__ = ["CostTier", "HistoryAction", "ModelStatus", "ProviderKind", "Role", "SpeedTier"]
+
+# strawberry.enum marks the classes in place, so services and GraphQL share one type.
+for _enum in (Role, ProviderKind, ModelStatus, SpeedTier, CostTier, HistoryAction):
+    strawberry.enum(_enum)

@@ -1,0 +1,60 @@
+"""The Provider GraphQL type and its input."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import strawberry
+
+from api.context import Info
+from api.enums import ProviderKind
+
+__all__ = ["ProviderInput", "ProviderType"]
+
+
+@strawberry.type(name="Provider")
+class ProviderType:
+    id: strawberry.ID
+    key: str = strawberry.field(description='Stable slug, e.g. "openai"; the prefix of universalModelId.')
+    kind: ProviderKind
+    display_name: str
+    base_url: str | None = strawberry.field(description="null: the adapter's public default.")
+    has_api_key: bool = strawberry.field(description="Whether a key is stored; the key itself is never returned.")
+    enabled: bool
+    last_synced_at: datetime | None
+    last_sync_error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @strawberry.field(description="Public models of this provider in the catalog.")
+    async def model_count(self, info: Info) -> int:
+        return await info.context.loaders.model_count.load(int(self.id))
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> ProviderType:
+        return cls(
+            id=strawberry.ID(str(row["id"])),
+            key=row["key"],
+            kind=ProviderKind(row["kind"]),
+            display_name=row["display_name"],
+            base_url=row["base_url"],
+            has_api_key=bool(row["api_key"]),
+            enabled=row["enabled"],
+            last_synced_at=row["last_synced_at"],
+            last_sync_error=row["last_sync_error"],
+            created_at=row["created_at"],
+            updated_at=row["updated_at"],
+        )
+
+
+@strawberry.input
+class ProviderInput:
+    key: str
+    kind: ProviderKind
+    display_name: str | None = None
+    base_url: str | None = strawberry.field(
+        default=None, description="An empty string returns to the adapter's default."
+    )
+    api_key: str | None = strawberry.field(default=None, description="Stored encrypted; an empty string clears it.")
+    enabled: bool | None = None

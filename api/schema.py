@@ -1,0 +1,47 @@
+"""The strawberry schema: Query and Mutation merged from the domain packages."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import DisableIntrospection
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from api.errors import ErrorCodes
+from api.limits import AliasLimit, DepthLimit, TokenLimit
+from api.providers.mutations import ProviderMutations
+from api.providers.queries import ProviderQueries
+from api.users.queries import UserQueries
+
+__all__ = ["CatalogSchema", "build_schema", "schema"]
+
+Query = merge_types("Query", (UserQueries, ProviderQueries))
+Mutation = merge_types("Mutation", (ProviderMutations,))
+
+
+class CatalogSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # ErrorCodes logs what is a bug; strawberry's default would log every
+        # client mistake, and with it whatever values the client sent.
+        pass
+
+
+def build_schema(*, production: bool = False) -> CatalogSchema:
+    """The schema; production hides introspection and suggestions and masks bugs."""
+    extensions: list[Any] = [DepthLimit, AliasLimit, TokenLimit, partial(ErrorCodes, production=production)]
+    if production:
+        extensions.append(DisableIntrospection)
+    return CatalogSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,
+        config=StrawberryConfig(disable_field_suggestions=production),
+    )
+
+
+schema = build_schema()

@@ -1,0 +1,1 @@
+"""The database tables of the model catalog (a piccolo app)."""

@@ -1,0 +1,23 @@
+"""The piccolo app that owns the catalog's tables and migrations."""
+
+from __future__ import annotations
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from tables.catalog import AiModel, ModelHistory, Provider
+from tables.users import ApiToken, User
+
+__all__ = ["ALL_TABLES", "APP_CONFIG"]
+
+# Parents before children: the order tables are created in and emptied backwards.
+ALL_TABLES = [User, ApiToken, Provider, AiModel, ModelHistory]
+
+APP_CONFIG = AppConfig(
+    app_name="tables",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=ALL_TABLES,
+    migration_dependencies=[],
+    commands=[],
+)
