@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -117,7 +119,9 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_first_serve_creates_the_admin_and_prints_its_token_once():
+@contextmanager
+def serving() -> Iterator[tuple[int, list[str]]]:
+    """`modelcatalog serve` on a free port: its port and what it printed up to the GraphiQL line."""
     port = _free_port()
     server = subprocess.Popen(
         [COMMAND, "serve", "--port", str(port)],
@@ -127,16 +131,20 @@ def test_first_serve_creates_the_admin_and_prints_its_token_once():
         env=os.environ.copy(),
     )
     try:
-        lines = []
+        lines: list[str] = []
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = server.stdout.readline()  # type: ignore[union-attr]
-            lines.append(line)
-            if "GraphiQL:" in line:
-                break
-        output = "".join(lines)
+        while time.monotonic() < deadline and not (lines and "GraphiQL:" in lines[-1]):
+            lines.append(server.stdout.readline())  # type: ignore[union-attr]
+        yield port, lines
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_first_serve_creates_the_admin_and_prints_its_token_once():
+    with serving() as (port, lines):
         token = next(line.strip() for line in lines if line.strip().startswith("mc_"))
-        assert f"http://127.0.0.1:{port}/graphql" in output
+        assert f"http://127.0.0.1:{port}/graphql" in "".join(lines)
         for _ in range(100):
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
@@ -149,23 +157,7 @@ def test_first_serve_creates_the_admin_and_prints_its_token_once():
             headers={"Authorization": f"Bearer {token}"},
         )
         assert me.json() == {"data": {"me": {"username": "admin", "role": "ADMIN"}}}
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
     # A second start finds users and prints no token.
-    port = _free_port()
-    again = subprocess.Popen(
-        [COMMAND, "serve", "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=os.environ.copy(),
-    )
-    try:
-        seen = []
-        while not seen or "GraphiQL:" not in seen[-1]:
-            seen.append(again.stdout.readline())  # type: ignore[union-attr]
-        assert not any(line.strip().startswith("mc_") for line in seen), seen
-    finally:
-        again.terminate()
-        again.wait(timeout=10)
+    with serving() as (_, lines):
+        assert "GraphiQL:" in lines[-1]
+        assert not any(line.strip().startswith("mc_") for line in lines), lines
