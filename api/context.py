@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
+from api.catalog import lookup
 from api.config import Settings
 from api.providers.service import model_counts
 from api.secrets import SecretBox
-from api.users.service import AuthenticatedUser
+from api.users.service import AuthenticatedUser, users_by_id
 
 __all__ = ["Context", "Info", "Loaders"]
 
@@ -23,6 +24,14 @@ class Loaders:
     """Batch loaders, built for each request so nothing is cached across callers."""
 
     model_count: DataLoader[int, int] = field(default_factory=lambda: DataLoader(load_fn=model_counts))
+    provider: DataLoader[int, dict[str, Any] | None] = field(
+        default_factory=lambda: DataLoader(load_fn=lookup.providers_by_id)
+    )
+    history: DataLoader[tuple[int, int], list[dict[str, Any]]] = field(
+        default_factory=lambda: DataLoader(load_fn=lookup.latest_history)
+    )
+    chat_count: DataLoader[int, int] = field(default_factory=lambda: DataLoader(load_fn=lookup.chat_counts))
+    user: DataLoader[int, AuthenticatedUser | None] = field(default_factory=lambda: DataLoader(load_fn=users_by_id))
 
 
 @dataclass

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import contextlib
 import io
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.query.methods.select import Select
 
-__all__ = ["MigrationFailed", "close_pool", "database_answers", "migrate", "open_pool", "transaction"]
+__all__ = [
+    "MigrationFailed",
+    "StatementCount",
+    "close_pool",
+    "count_statements",
+    "database_answers",
+    "for_update",
+    "migrate",
+    "open_pool",
+    "transaction",
+]
 
 
 class MigrationFailed(Exception):
@@ -66,3 +79,40 @@ def transaction() -> Any:
         return engine.transaction(transaction_type=TransactionType.immediate)
     assert engine is not None
     return engine.transaction()
+
+
+Q = TypeVar("Q", bound=Select[Any])
+
+
+def for_update(query: Q) -> Q:
+    """The select, locking its rows until the transaction ends.
+
+    PostgreSQL gets SELECT ... FOR UPDATE; SQLite has no row locks and needs
+    none, because transaction() already holds its single write lock.
+    """
+    if isinstance(engine_finder(), PostgresEngine):
+        return query.lock_rows()
+    return query
+
+
+@dataclass
+class StatementCount:
+    statements: int = 0
+
+
+@contextlib.contextmanager
+def count_statements() -> Iterator[StatementCount]:
+    """Count the SQL statements piccolo sends while the block runs (for tests and benchmarks)."""
+    engine_class: Any = type(engine_finder())
+    count = StatementCount()
+    original = engine_class.run_querystring
+
+    async def counted(engine: Any, querystring: Any, in_pool: bool = True) -> Any:
+        count.statements += 1
+        return await original(engine, querystring, in_pool=in_pool)
+
+    engine_class.run_querystring = counted
+    try:
+        yield count
+    finally:
+        engine_class.run_querystring = original

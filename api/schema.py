@@ -12,16 +12,19 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.catalog.mutations import CatalogMutations
+from api.catalog.queries import CatalogQueries
 from api.errors import ErrorCodes
 from api.limits import AliasLimit, DepthLimit, TokenLimit
 from api.providers.mutations import ProviderMutations
 from api.providers.queries import ProviderQueries
+from api.scalars import SCALAR_OVERRIDES
 from api.users.queries import UserQueries
 
 __all__ = ["CatalogSchema", "build_schema", "schema"]
 
-Query = merge_types("Query", (UserQueries, ProviderQueries))
-Mutation = merge_types("Mutation", (ProviderMutations,))
+Query = merge_types("Query", (UserQueries, ProviderQueries, CatalogQueries))
+Mutation = merge_types("Mutation", (CatalogMutations, ProviderMutations))
 
 
 class CatalogSchema(strawberry.Schema):
@@ -41,6 +44,7 @@ def build_schema(*, production: bool = False) -> CatalogSchema:
         mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
+        scalar_overrides=SCALAR_OVERRIDES,
     )
 
 

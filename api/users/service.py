@@ -76,6 +76,13 @@ async def get_user(user_id: int) -> AuthenticatedUser | None:
     return _user(row) if row else None
 
 
+async def users_by_id(user_ids: list[int]) -> list[AuthenticatedUser | None]:
+    """The users, in the order asked; None for an id that has none."""
+    rows = await User.select().where(User.id.is_in(user_ids)) if user_ids else []
+    found = {row["id"]: _user(row) for row in rows}
+    return [found.get(user_id) for user_id in user_ids]
+
+
 async def _user_by_name(username: str) -> dict[str, Any]:
     row = await User.select().where(User.username == username).first()
     if row is None:

@@ -1,0 +1,215 @@
+"""A model's fields as clients name them, their columns, and the bounds every path checks.
+
+GraphQL, the CLI, import and sync all hand a model's values to the service as a
+dict keyed by these field names ("contextWindow", "pricing.inputPerMillion"),
+the names history and `lockedFields` use too.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from api.errors import FieldError
+from tables.choices import CostTier, ModelStatus, SpeedTier
+
+__all__ = [
+    "CONTENT_FIELDS",
+    "FIELD_COLUMNS",
+    "LOCKABLE_FIELDS",
+    "MAX_CONTEXT",
+    "MAX_PRICE",
+    "PRICE_FIELDS",
+    "check_values",
+    "json_value",
+    "plain_decimal",
+    "values_of",
+]
+
+MAX_CONTEXT = 100_000_000
+MAX_PRICE = Decimal(10_000)
+PRICE_PLACES = 12  # the columns' scale: Numeric(20, 12)
+MAX_NAME = 200
+MAX_ID = 256
+MAX_DESCRIPTION = 10_000
+MAX_CAPABILITIES = 64
+CAPABILITY = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,63}$")
+
+PRICE_FIELDS = {
+    "pricing.inputPerMillion": "input_price",
+    "pricing.outputPerMillion": "output_price",
+    "pricing.cachedInputPerMillion": "cached_input_price",
+}
+
+# What describes a model: what a person edits, sync owns, import carries and revert restores.
+CONTENT_FIELDS = {
+    "displayName": "display_name",
+    "description": "description",
+    "contextWindow": "context_window",
+    "maxOutputTokens": "max_output_tokens",
+    "supportsTools": "supports_tools",
+    "supportsVision": "supports_vision",
+    "capabilities": "capabilities",
+    "speedTier": "speed_tier",
+    "costTier": "cost_tier",
+    **PRICE_FIELDS,
+}
+
+LOCKABLE_FIELDS = frozenset(CONTENT_FIELDS)
+
+FIELD_COLUMNS = {
+    "universalModelId": "universal_model_id",
+    "modelId": "model_id",
+    **CONTENT_FIELDS,
+    "status": "status",
+    "enabled": "enabled",
+    "isDefault": "is_default",
+    "lockedFields": "locked_fields",
+}
+
+_ENUMS: dict[str, type[enum.StrEnum]] = {"speedTier": SpeedTier, "costTier": CostTier, "status": ModelStatus}
+
+
+def plain_decimal(value: Decimal) -> Decimal:
+    """The same number without trailing zeros or an exponent: 2.500 -> 2.5, 1E+1 -> 10."""
+    text = format(value.normalize(), "f")
+    return Decimal(text)
+
+
+def values_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A model row's values keyed by field name, in the form check_values returns."""
+    values = {name: row[column] for name, column in FIELD_COLUMNS.items()}
+    for name in PRICE_FIELDS:
+        if values[name] is not None:
+            values[name] = plain_decimal(Decimal(values[name]))
+    return values
+
+
+def json_value(value: Any) -> Any:
+    """A value as history and exports store it: decimals as strings, enums by name."""
+    if isinstance(value, Decimal):
+        return format(plain_decimal(value), "f")
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list | tuple):
+        return [json_value(item) for item in value]
+    return value
+
+
+def check_values(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
+    """The given values, cleaned, and what is wrong with them: the bounds of every path."""
+    clean: dict[str, Any] = {}
+    problems: list[FieldError] = []
+    for name, value in values.items():
+        try:
+            clean[name] = _clean(name, value)
+        except ValueError as problem:
+            problems.append(FieldError(name, str(problem)))
+    return clean, problems
+
+
+def _clean(name: str, value: Any) -> Any:
+    if name in ("displayName",):
+        return _text(value, MAX_NAME, required=True)
+    if name in ("modelId", "universalModelId"):
+        return _identifier(value)
+    if name == "description":
+        return None if value is None else _text(value, MAX_DESCRIPTION, required=False) or None
+    if name in ("contextWindow", "maxOutputTokens"):
+        return _token_count(value)
+    if name in ("supportsTools", "supportsVision", "enabled"):
+        if not isinstance(value, bool):
+            raise ValueError("true or false")
+        return value
+    if name == "capabilities":
+        return _capabilities(value)
+    if name in _ENUMS:
+        return _choice(value, _ENUMS[name], nullable=name != "status")
+    if name in PRICE_FIELDS:
+        return price(value)
+    raise ValueError("not a field of a model")
+
+
+def _text(value: Any, limit: int, *, required: bool) -> str:
+    if not isinstance(value, str):
+        raise ValueError("a string")
+    text: str = value.strip()
+    if required and not text:
+        raise ValueError("must not be empty")
+    if len(text) > limit:
+        raise ValueError(f"at most {limit} characters")
+    if any(ord(c) < 32 and c not in "\n\t" for c in text):
+        raise ValueError("no control characters")
+    return text
+
+
+def _identifier(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError("a string")
+    if not value or not value.strip():
+        raise ValueError("must not be empty")
+    if len(value) > MAX_ID:
+        raise ValueError(f"at most {MAX_ID} characters")
+    if value != value.strip() or any(c.isspace() or ord(c) < 32 for c in value):
+        raise ValueError("no spaces or control characters")
+    return value
+
+
+def _token_count(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON files write 128000 as 128000.0
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError("a whole number of tokens")
+    if not 1 <= value <= MAX_CONTEXT:
+        raise ValueError(f"between 1 and {MAX_CONTEXT:,} tokens")
+    return value
+
+
+def _capabilities(value: Any) -> list[str]:
+    if not isinstance(value, list | tuple) or not all(isinstance(tag, str) for tag in value):
+        raise ValueError("a list of strings")
+    tags: list[str] = []
+    for tag in value:
+        if not CAPABILITY.match(tag):
+            raise ValueError(f'"{tag[:70]}" is not a lower-case tag such as "tools", "vision" or "json"')
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_CAPABILITIES:
+        raise ValueError(f"at most {MAX_CAPABILITIES} tags")
+    return tags
+
+
+def _choice(value: Any, kind: type[enum.StrEnum], *, nullable: bool) -> enum.StrEnum | None:
+    if value is None and nullable:
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        raise ValueError("one of " + ", ".join(member.value for member in kind)) from None
+
+
+def price(value: Any) -> Decimal | None:
+    """A price in USD per million tokens, exact, within the bounds; ValueError otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise ValueError("a decimal number of US dollars per million tokens")
+    try:
+        # A float goes through its shortest decimal text: 0.15, never 0.1499999...
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValueError("a decimal number of US dollars per million tokens") from None
+    if not number.is_finite():
+        raise ValueError("a finite number")
+    if not 0 <= number <= MAX_PRICE:
+        raise ValueError(f"between 0 and {MAX_PRICE:,} US dollars per million tokens")
+    number = plain_decimal(number)
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > PRICE_PLACES:
+        raise ValueError(f"at most {PRICE_PLACES} decimal places")
+    return number

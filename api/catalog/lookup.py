@@ -1,0 +1,269 @@
+"""Reading the catalog: filters, cursor pages, and the batch loads behind DataLoaders."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from piccolo.columns.combination import WhereRaw
+from piccolo.engine import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.query.functions.aggregate import Count
+
+from api.errors import ValidationFailed
+from api.users.service import AuthenticatedUser
+from tables.catalog import AiModel, ModelHistory, Provider
+from tables.chats import Chat
+from tables.choices import ModelStatus
+
+__all__ = [
+    "MAX_PAGE",
+    "ModelFilter",
+    "Page",
+    "catalog_changes",
+    "chat_counts",
+    "default_model",
+    "find_models",
+    "latest_history",
+    "model_by_id",
+    "model_by_universal_id",
+    "model_history",
+    "providers_by_id",
+    "selectable_models",
+    "visible",
+]
+
+MAX_PAGE = 500
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ModelFilter:
+    """What a models query asks for; None means any."""
+
+    provider: str | None = None
+    status: ModelStatus | None = None
+    enabled: bool | None = None
+    is_available: bool | None = None
+    selectable: bool | None = None
+    supports_tools: bool | None = None
+    supports_vision: bool | None = None
+    capability: str | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    rows: list[T]
+    total_count: int
+    has_next_page: bool
+    end_cursor: str | None
+
+
+def _is_postgres() -> bool:
+    return isinstance(engine_finder(), PostgresEngine)
+
+
+def visible(viewer: AuthenticatedUser | None) -> Any:
+    """Public models, and the viewer's own private ones."""
+    if viewer is None:
+        return AiModel.owner.is_null()
+    return AiModel.owner.is_null() | (AiModel.owner == viewer.id)
+
+
+def _selectable() -> Any:
+    return (AiModel.status == ModelStatus.ACTIVE.value) & AiModel.enabled.eq(True) & AiModel.is_available.eq(True)
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filter_where(model_filter: ModelFilter, viewer: AuthenticatedUser | None) -> list[Any]:
+    where = [visible(viewer)]
+    f = model_filter
+    if f.provider is not None:
+        where.append(AiModel.provider.key == f.provider)
+    if f.status is not None:
+        where.append(AiModel.status == f.status.value)
+    for column, wanted in (
+        (AiModel.enabled, f.enabled),
+        (AiModel.is_available, f.is_available),
+        (AiModel.supports_tools, f.supports_tools),
+        (AiModel.supports_vision, f.supports_vision),
+    ):
+        if wanted is not None:
+            where.append(column.eq(wanted))
+    if f.selectable is not None:
+        where.append(
+            _selectable() if f.selectable else WhereRaw("NOT (status = 'ACTIVE' AND enabled AND is_available)")
+        )
+    if f.capability is not None:
+        if _is_postgres():
+            where.append(WhereRaw("ai_models.capabilities::jsonb @> jsonb_build_array({}::text)", f.capability))
+        else:
+            where.append(
+                WhereRaw("EXISTS (SELECT 1 FROM json_each(ai_models.capabilities) WHERE value = {})", f.capability)
+            )
+    if f.search:
+        pattern = _like_pattern(f.search)
+        where.append(
+            WhereRaw(
+                "(lower(ai_models.display_name) LIKE {} ESCAPE '\\'"
+                " OR lower(ai_models.universal_model_id) LIKE {} ESCAPE '\\'"
+                " OR lower(coalesce(ai_models.description, '')) LIKE {} ESCAPE '\\')",
+                pattern,
+                pattern,
+                pattern,
+            )
+        )
+    return where
+
+
+def encode_cursor(kind: str, value: str) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(kind: str, cursor: str) -> str:
+    """The position an opaque cursor holds; VALIDATION_FAILED for one we did not give."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    prefix, _, value = text.partition(":")
+    if prefix != kind or not value:
+        raise ValidationFailed.one("after", "not a cursor this query gave out")
+    return value
+
+
+def page_size(first: int | None, default: int = 50) -> int:
+    """`first`, capped at MAX_PAGE; null means the default."""
+    if first is None:
+        return default
+    if first < 0:
+        raise ValidationFailed.one("first", "must not be negative")
+    return min(first, MAX_PAGE)
+
+
+def _page(rows: list[dict[str, Any]], size: int, total: int, kind: str, key: str) -> Page[dict[str, Any]]:
+    has_next = len(rows) > size
+    rows = rows[:size]
+    end = encode_cursor(kind, str(rows[-1][key])) if rows else None
+    return Page(rows=rows, total_count=total, has_next_page=has_next, end_cursor=end)
+
+
+async def find_models(
+    model_filter: ModelFilter, viewer: AuthenticatedUser | None, *, first: int | None = 50, after: str | None = None
+) -> Page[dict[str, Any]]:
+    """A page of models matching the filter, ordered by universalModelId."""
+    size = page_size(first)
+    where = _filter_where(model_filter, viewer)
+    total = await AiModel.count().where(*where)
+    query = AiModel.select().where(*where).output(load_json=True)
+    if after is not None:
+        query = query.where(AiModel.universal_model_id > decode_cursor("model", after))
+    rows = await query.order_by(AiModel.universal_model_id).limit(size + 1)
+    return _page(rows, size, total, "model", "universal_model_id")
+
+
+async def all_models(model_filter: ModelFilter, viewer: AuthenticatedUser | None = None) -> list[dict[str, Any]]:
+    """Every model matching the filter, ordered by universalModelId."""
+    where = _filter_where(model_filter, viewer)
+    return await AiModel.select().where(*where).order_by(AiModel.universal_model_id).output(load_json=True)
+
+
+async def model_by_id(model_id: int, viewer: AuthenticatedUser | None) -> dict[str, Any] | None:
+    query = AiModel.select().where(AiModel.id == model_id, visible(viewer)).output(load_json=True)
+    return await query.first()
+
+
+async def model_by_universal_id(universal_model_id: str, viewer: AuthenticatedUser | None) -> dict[str, Any] | None:
+    query = AiModel.select().where(AiModel.universal_model_id == universal_model_id, visible(viewer))
+    return await query.output(load_json=True).first()
+
+
+async def default_model() -> dict[str, Any] | None:
+    return await AiModel.select().where(AiModel.is_default.eq(True)).output(load_json=True).first()
+
+
+async def selectable_models(viewer: AuthenticatedUser | None) -> list[dict[str, Any]]:
+    query = AiModel.select().where(_selectable(), visible(viewer)).order_by(AiModel.universal_model_id)
+    return await query.output(load_json=True)
+
+
+async def model_history(model_id: int, *, first: int | None = 50, after: str | None = None) -> Page[dict[str, Any]]:
+    """A model's history, newest first."""
+    size = page_size(first)
+    where = [ModelHistory.model == model_id]
+    total = await ModelHistory.count().where(*where)
+    query = ModelHistory.select().where(*where).output(load_json=True)
+    if after is not None:
+        query = query.where(ModelHistory.version < _int_cursor("version", after))
+    rows = await query.order_by(ModelHistory.version, ascending=False).limit(size + 1)
+    return _page(rows, size, total, "version", "version")
+
+
+async def catalog_changes(
+    viewer: AuthenticatedUser | None, *, since: datetime | None = None, first: int | None = 50, after: str | None = None
+) -> Page[dict[str, Any]]:
+    """Every model's history entries, newest first."""
+    size = page_size(first)
+    owner = ModelHistory.model.owner
+    where = [owner.is_null() if viewer is None else owner.is_null() | (owner == viewer.id)]
+    if since is not None:
+        where.append(ModelHistory.created_at >= since)
+    total = await ModelHistory.count().where(*where)
+    query = ModelHistory.select(*ModelHistory.all_columns()).where(*where).output(load_json=True)
+    if after is not None:
+        query = query.where(ModelHistory.id < _int_cursor("change", after))
+    rows = await query.order_by(ModelHistory.id, ascending=False).limit(size + 1)
+    return _page(rows, size, total, "change", "id")
+
+
+def _int_cursor(kind: str, cursor: str) -> int:
+    value = decode_cursor(kind, cursor)
+    if not value.isdigit():
+        raise ValidationFailed.one("after", "not a cursor this query gave out")
+    return int(value)
+
+
+# Batch loads for DataLoaders: one statement for every key a request asks for.
+
+
+async def providers_by_id(ids: list[int]) -> list[dict[str, Any] | None]:
+    rows = await Provider.select().where(Provider.id.is_in(ids)) if ids else []
+    by_id = {row["id"]: row for row in rows}
+    return [by_id.get(provider_id) for provider_id in ids]
+
+
+async def chat_counts(model_ids: list[int]) -> list[int]:
+    if not model_ids:
+        return []
+    rows = await Chat.select(Chat.ai_model, Count()).where(Chat.ai_model.is_in(model_ids)).group_by(Chat.ai_model)
+    counts = {row["ai_model"]: row["count"] for row in rows}
+    return [counts.get(model_id, 0) for model_id in model_ids]
+
+
+async def latest_history(keys: list[tuple[int, int]]) -> list[list[dict[str, Any]]]:
+    """For each (model id, n): the model's n newest history entries, in one statement."""
+    wanted = {model_id for model_id, _ in keys}
+    limit = max((n for _, n in keys), default=0)
+    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if wanted and limit > 0:
+        placeholders = ", ".join("{}" for _ in wanted)
+        rows = await ModelHistory.raw(
+            "SELECT * FROM (SELECT model_history.*, ROW_NUMBER() OVER"
+            " (PARTITION BY model ORDER BY version DESC) AS position"
+            f" FROM model_history WHERE model IN ({placeholders})) AS ranked"
+            " WHERE position <= {} ORDER BY model, version DESC",
+            *wanted,
+            limit,
+        )
+        for row in rows:
+            found[row["model"]].append(row)
+    return [found[model_id][:n] for model_id, n in keys]

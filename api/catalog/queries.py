@@ -1,0 +1,91 @@
+"""Queries over the catalog: any signed-in user."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import strawberry
+
+from api.auth import IsSignedIn, require_user
+from api.catalog import lookup, service
+from api.catalog.types import AiModelConnection, AiModelType, CostEstimateType, HistoryConnection, ModelFilterInput
+from api.context import Info
+from api.errors import NotFound, ValidationFailed
+
+__all__ = ["CatalogQueries", "model_id_of"]
+
+
+def model_id_of(id: strawberry.ID, field: str = "id") -> int:
+    """The integer key an ID names; VALIDATION_FAILED for anything else."""
+    text = str(id)
+    if not text.isdigit() or len(text) > 18:
+        raise ValidationFailed.one(field, "a model id: digits, as the API gave it")
+    return int(text)
+
+
+@strawberry.type
+class CatalogQueries:
+    @strawberry.field(permission_classes=[IsSignedIn], description="Models matching the filter, by universalModelId.")
+    async def models(
+        self, info: Info, filter: ModelFilterInput | None = None, first: int | None = 50, after: str | None = None
+    ) -> AiModelConnection:
+        model_filter = filter.to_filter() if filter else lookup.ModelFilter()
+        page = await lookup.find_models(model_filter, require_user(info), first=first, after=after)
+        return AiModelConnection.from_page(page)
+
+    @strawberry.field(
+        permission_classes=[IsSignedIn], description="One model by id or universalModelId; null when absent."
+    )
+    async def model(
+        self, info: Info, id: strawberry.ID | None = None, universal_model_id: str | None = None
+    ) -> AiModelType | None:
+        if (id is None) == (universal_model_id is None):
+            raise ValidationFailed.one("id", "give either id or universalModelId")
+        viewer = require_user(info)
+        if id is not None:
+            row = await lookup.model_by_id(model_id_of(id), viewer)
+        else:
+            row = await lookup.model_by_universal_id(str(universal_model_id), viewer)
+        return AiModelType.from_row(row) if row else None
+
+    @strawberry.field(
+        permission_classes=[IsSignedIn], description="The model chats start with; null on an empty catalog."
+    )
+    async def default_model(self) -> AiModelType | None:
+        row = await lookup.default_model()
+        return AiModelType.from_row(row) if row else None
+
+    @strawberry.field(
+        permission_classes=[IsSignedIn],
+        description="What a user may pick now: ACTIVE, enabled and available, by universalModelId.",
+    )
+    async def selectable_models(self, info: Info, refresh: bool | None = True) -> list[AiModelType]:
+        return [AiModelType.from_row(row) for row in await lookup.selectable_models(require_user(info))]
+
+    @strawberry.field(permission_classes=[IsSignedIn], description="A model's changes, newest first.")
+    async def model_history(
+        self, info: Info, model_id: strawberry.ID, first: int | None = 50, after: str | None = None
+    ) -> HistoryConnection:
+        key = model_id_of(model_id, "modelId")
+        if await lookup.model_by_id(key, require_user(info)) is None:
+            raise NotFound(f"no model with id {key}")
+        return HistoryConnection.from_page(await lookup.model_history(key, first=first, after=after))
+
+    @strawberry.field(permission_classes=[IsSignedIn], description="Every model's changes, newest first.")
+    async def catalog_changes(
+        self, info: Info, since: datetime | None = None, first: int | None = 50, after: str | None = None
+    ) -> HistoryConnection:
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=UTC)
+        page = await lookup.catalog_changes(require_user(info), since=since, first=first, after=after)
+        return HistoryConnection.from_page(page)
+
+    @strawberry.field(
+        permission_classes=[IsSignedIn], description="What the tokens cost at the model's prices, in USD."
+    )
+    async def estimate_cost(
+        self, info: Info, model_id: strawberry.ID, input_tokens: int, output_tokens: int
+    ) -> CostEstimateType:
+        key = model_id_of(model_id, "modelId")
+        estimate = await service.estimate_cost(key, input_tokens, output_tokens, viewer=require_user(info))
+        return CostEstimateType.from_estimate(estimate)
