@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable
-from functools import wraps
-from typing import Any, TypeVar
 
 import click
 from rich.console import Console
@@ -18,35 +14,16 @@ from rich.table import Table as RichTable
 # works from any directory.
 os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
 
-from api.config import ConfigError, Settings
-from api.database import MigrationFailed, migrate
-from api.errors import CatalogError
+from api.cli_base import after_migrate, err, fails_cleanly, run
+from api.cli_catalog import register_catalog_commands
+from api.config import Settings
+from api.database import migrate
+from api.imports.seed import seed_if_empty
 from api.secrets import generate_secret_key, load_secret_box
 from api.users import service as users
 from tables.choices import Role
 
 __all__ = ["main"]
-
-err = Console(stderr=True)
-T = TypeVar("T")
-
-
-def run(coroutine: Awaitable[T]) -> T:
-    return asyncio.run(coroutine)  # type: ignore[arg-type]
-
-
-def fails_cleanly(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Expected failures end the command with a one-line message and exit code 2."""
-
-    @wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except (ConfigError, MigrationFailed, CatalogError) as error:
-            err.print(f"[red]error:[/red] {error}", highlight=False)
-            sys.exit(2)
-
-    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -57,8 +34,9 @@ def main() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--seed/--no-seed", default=True, show_default=True, help="Load the starting catalog into an empty one.")
 @fails_cleanly
-def serve(host: str, port: int) -> None:
+def serve(host: str, port: int, seed: bool) -> None:
     """Migrate the database, then serve the API (GraphiQL in development)."""
     import uvicorn
 
@@ -68,7 +46,7 @@ def serve(host: str, port: int) -> None:
     logging.getLogger("piccolo").setLevel(logging.WARNING)
     settings = Settings.from_env()
     load_secret_box(settings)  # refuse to start before touching the database
-    first_token = run(_prepare())
+    first_token = run(_prepare(seed))
     url = f"http://{host}:{port}/graphql"
     if first_token:
         click.echo(
@@ -82,9 +60,14 @@ def serve(host: str, port: int) -> None:
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-async def _prepare() -> str | None:
+async def _prepare(seed: bool) -> str | None:
     await migrate()
-    return await users.create_first_admin()
+    token = await users.create_first_admin()
+    if seed:
+        outcome = await seed_if_empty()
+        if outcome is not None:
+            click.echo(f"Seeded the catalog with {outcome.created} models (`modelcatalog models` lists them).")
+    return token
 
 
 @main.command(name="migrate")
@@ -102,7 +85,7 @@ def migrate_command() -> None:
 @fails_cleanly
 def create_user(username: str, role: str) -> None:
     """Create a user; its token is printed alone on the last line."""
-    user, token = run(_after_migrate(users.create_user(username, Role(role.upper()))))
+    user, token = run(after_migrate(users.create_user(username, Role(role.upper()))))
     err.print(f"created {user.role.value.lower()} {user.username} (id {user.id}); its token:", highlight=False)
     click.echo(token)
 
@@ -113,7 +96,7 @@ def create_user(username: str, role: str) -> None:
 @fails_cleanly
 def create_token(username: str, token_name: str) -> None:
     """Give a user another token; it is printed alone on the last line."""
-    token = run(_after_migrate(users.create_token(username, token_name)))
+    token = run(after_migrate(users.create_token(username, token_name)))
     err.print(f"new token {token_name!r} for {username}:", highlight=False)
     click.echo(token)
 
@@ -129,7 +112,7 @@ def revoke_token(token_id: int | None, token_stdin: bool, username: str | None, 
     token = sys.stdin.readline().strip() if token_stdin else None
     if token_id is None and not token and username is None:
         raise click.UsageError("give a TOKEN_ID, --token (read from stdin) or --user")
-    count = run(_after_migrate(users.revoke_token(token_id=token_id, token=token, username=username, name=token_name)))
+    count = run(after_migrate(users.revoke_token(token_id=token_id, token=token, username=username, name=token_name)))
     click.echo(f"revoked {count} token{'s' if count != 1 else ''}")
 
 
@@ -139,7 +122,7 @@ def revoke_token(token_id: int | None, token_stdin: bool, username: str | None, 
 def tokens(username: str | None) -> None:
     """List API tokens (never their values)."""
     table = RichTable("id", "user", "name", "created", "last used", "revoked")
-    for token in run(_after_migrate(users.list_tokens(username))):
+    for token in run(after_migrate(users.list_tokens(username))):
         table.add_row(
             str(token.id),
             token.username,
@@ -165,6 +148,4 @@ def print_schema() -> None:
     click.echo(schema.as_str())
 
 
-async def _after_migrate(action: Awaitable[T]) -> T:
-    await migrate()
-    return await action
+register_catalog_commands(main)

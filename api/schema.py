@@ -15,6 +15,7 @@ from strawberry.types import ExecutionContext
 from api.catalog.mutations import CatalogMutations
 from api.catalog.queries import CatalogQueries
 from api.errors import ErrorCodes
+from api.imports.resolvers import ImportMutations, ImportQueries
 from api.limits import AliasLimit, DepthLimit, TokenLimit
 from api.providers.mutations import ProviderMutations
 from api.providers.queries import ProviderQueries
@@ -23,8 +24,8 @@ from api.users.queries import UserQueries
 
 __all__ = ["CatalogSchema", "build_schema", "schema"]
 
-Query = merge_types("Query", (UserQueries, ProviderQueries, CatalogQueries))
-Mutation = merge_types("Mutation", (CatalogMutations, ProviderMutations))
+Query = merge_types("Query", (UserQueries, ProviderQueries, CatalogQueries, ImportQueries))
+Mutation = merge_types("Mutation", (CatalogMutations, ImportMutations, ProviderMutations))
 
 
 class CatalogSchema(strawberry.Schema):

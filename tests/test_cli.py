@@ -5,11 +5,9 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 import pytest
@@ -18,25 +16,7 @@ from cryptography.fernet import Fernet
 from api.users import service as users
 from tables.choices import Role
 from tables.users import ApiToken
-
-COMMAND = str(Path(sys.executable).parent / "modelcatalog")
-
-
-def cli(
-    *args: str,
-    env: dict[str, str] | None = None,
-    cwd: Path | None = None,
-    stdin: str | None = None,
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [COMMAND, *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        input=stdin,
-        env={**os.environ, **(env or {})},
-        cwd=cwd,
-    )
+from tests.commands import COMMAND, cli
 
 
 def test_migrate_works_from_any_directory_with_the_default_database(tmp_path):
@@ -157,6 +137,13 @@ def test_first_serve_creates_the_admin_and_prints_its_token_once():
             headers={"Authorization": f"Bearer {token}"},
         )
         assert me.json() == {"data": {"me": {"username": "admin", "role": "ADMIN"}}}
+        assert any("Seeded the catalog with" in line for line in lines), lines
+        default = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": "{ defaultModel { selectable } models { totalCount } }"},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()["data"]
+        assert default["defaultModel"] == {"selectable": True} and default["models"]["totalCount"] >= 40
     # A second start finds users and prints no token.
     with serving() as (_, lines):
         assert "GraphiQL:" in lines[-1]

@@ -22,6 +22,7 @@ from tables.choices import HistoryAction, ModelStatus
 __all__ = [
     "CostEstimate",
     "archive_model",
+    "columns_of",
     "create_model",
     "duplicate_model",
     "estimate_cost",

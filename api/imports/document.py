@@ -1,0 +1,382 @@
+"""Reading import documents: our own modelcatalog/v1 and LiteLLM's price file, into plain rows.
+
+Nothing here touches the database; the service decides what the rows change.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from adapters.kinds import DEFAULT_DISPLAY_NAMES
+from api.catalog.fields import CONTENT_FIELDS, PRICE_FIELDS, check_values
+from api.errors import FieldError, ValidationFailed
+from api.providers.service import PROVIDER_KEY, validate_base_url
+from tables.choices import ModelStatus, ProviderKind
+
+__all__ = [
+    "CATALOG_FORMAT",
+    "MAX_ROWS",
+    "DocumentFormat",
+    "ImportRow",
+    "ParsedDocument",
+    "ProviderRow",
+    "RowProblem",
+    "detect_format",
+    "load_document",
+    "parse_catalog",
+    "parse_litellm",
+]
+
+CATALOG_FORMAT = "modelcatalog/v1"
+MAX_ROWS = 100_000
+PER_MILLION = Decimal(1_000_000)
+
+
+class DocumentFormat(enum.StrEnum):
+    AUTO = "AUTO"
+    MODELCATALOG = "MODELCATALOG"
+    LITELLM = "LITELLM"
+
+
+@dataclass(frozen=True)
+class ProviderRow:
+    key: str
+    kind: ProviderKind
+    display_name: str
+    base_url: str | None
+
+
+@dataclass
+class ImportRow:
+    """One model of a document, its values keyed by field name and checked against the bounds."""
+
+    index: int
+    universal_model_id: str
+    provider: str
+    values: dict[str, Any]  # modelId, the content fields, status, and enabled when the document says
+    source_key: str | None = None
+    config: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    index: int
+    universal_model_id: str | None
+    source_key: str | None
+    field: str | None
+    message: str
+
+
+@dataclass
+class ParsedDocument:
+    providers: list[ProviderRow] = field(default_factory=list)
+    rows: list[ImportRow] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    not_chat: int = 0
+
+
+def load_document(document: Any) -> Any:
+    """The document itself; a string is read as JSON text (a file's contents sent as they are)."""
+    if not isinstance(document, str):
+        return document
+    try:
+        return json.loads(document)
+    except json.JSONDecodeError as problem:
+        raise ValidationFailed.one(
+            "document", f"not JSON: {problem.msg} at line {problem.lineno}, column {problem.colno}"
+        ) from None
+
+
+def detect_format(document: Any, requested: DocumentFormat) -> DocumentFormat:
+    """MODELCATALOG for a "format" tag, LITELLM for an object of litellm_provider rows."""
+    if not isinstance(document, dict):
+        raise ValidationFailed.one("document", f"a JSON object, not {_json_kind(document)}")
+    tag = document.get("format")
+    if requested is DocumentFormat.MODELCATALOG or (requested is DocumentFormat.AUTO and tag is not None):
+        if tag != CATALOG_FORMAT:
+            shown = json.dumps(tag)[:80] if tag is not None else "missing"
+            raise ValidationFailed.one("format", f'must be "{CATALOG_FORMAT}"; it is {shown}')
+        return DocumentFormat.MODELCATALOG
+    if requested is DocumentFormat.LITELLM or any(
+        isinstance(row, dict) and "litellm_provider" in row for row in document.values()
+    ):
+        return DocumentFormat.LITELLM
+    raise ValidationFailed.one(
+        "document", f'neither a "{CATALOG_FORMAT}" document nor LiteLLM\'s price file (no litellm_provider rows)'
+    )
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(type(value), "a number")
+
+
+def _check_size(count: int) -> None:
+    if count > MAX_ROWS:
+        raise ValidationFailed.one("document", f"at most {MAX_ROWS:,} models in one import; this one has {count:,}")
+
+
+# modelcatalog/v1
+
+MODEL_KEYS = {
+    "universalModelId",
+    "provider",
+    "modelId",
+    "displayName",
+    "description",
+    "contextWindow",
+    "maxOutputTokens",
+    "supportsTools",
+    "supportsVision",
+    "capabilities",
+    "speedTier",
+    "costTier",
+    "pricing",
+    "status",
+    "enabled",
+}
+PRICING_KEYS = {name.removeprefix("pricing.") for name in PRICE_FIELDS}
+DEFAULTS = {"supportsTools": False, "supportsVision": False, "capabilities": []}
+
+
+def parse_catalog(document: dict[str, Any]) -> ParsedDocument:
+    """A modelcatalog/v1 document's providers and models, with every problem of every row."""
+    providers, models = document.get("providers", []), document.get("models")
+    if not isinstance(models, list):
+        raise ValidationFailed.one("models", "a list of models")
+    if not isinstance(providers, list):
+        raise ValidationFailed.one("providers", "a list of providers")
+    _check_size(len(models))
+    parsed = ParsedDocument(providers=_catalog_providers(providers))
+    for index, model in enumerate(models):
+        row, problems = _catalog_row(index, model)
+        parsed.problems += problems
+        if row is not None:
+            parsed.rows.append(row)
+    _drop_duplicates(parsed)
+    return parsed
+
+
+def _drop_duplicates(parsed: ParsedDocument) -> None:
+    """A second row of a universalModelId becomes a problem naming the first."""
+    first: dict[str, ImportRow] = {}
+    kept = []
+    for row in parsed.rows:
+        earlier = first.setdefault(row.universal_model_id, row)
+        if earlier is row:
+            kept.append(row)
+            continue
+        where = f"row {earlier.index}" + (f' ("{earlier.source_key}")' if earlier.source_key else "")
+        parsed.problems.append(
+            RowProblem(
+                row.index, row.universal_model_id, row.source_key, "universalModelId", f"the same model as {where}"
+            )
+        )
+    parsed.rows = kept
+    parsed.problems.sort(key=lambda problem: problem.index)
+
+
+def _catalog_providers(entries: list[Any]) -> list[ProviderRow]:
+    rows, problems = [], []
+    for index, entry in enumerate(entries):
+        where = f"providers.{index}"
+        if not isinstance(entry, dict):
+            problems.append(FieldError(where, "an object with key and kind"))
+            continue
+        key, kind = entry.get("key"), entry.get("kind")
+        if not isinstance(key, str) or not PROVIDER_KEY.match(key):
+            problems.append(FieldError(f"{where}.key", "1 to 64 lower-case letters, digits or . _ -"))
+            continue
+        if not isinstance(kind, str) or kind not in ProviderKind.__members__:
+            problems.append(FieldError(f"{where}.kind", "one of " + ", ".join(ProviderKind)))
+            continue
+        name = entry.get("displayName") or DEFAULT_DISPLAY_NAMES[ProviderKind(kind)]
+        base_url = entry.get("baseUrl")
+        try:
+            if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
+                raise ValidationFailed.one(f"{where}.displayName", "1 to 200 characters")
+            if base_url is not None:
+                base_url = validate_base_url(str(base_url), f"{where}.baseUrl")
+        except ValidationFailed as problem:
+            problems += problem.fields
+            continue
+        rows.append(ProviderRow(key, ProviderKind(kind), name.strip(), base_url))
+    if problems:
+        raise ValidationFailed(problems)
+    return rows
+
+
+def _catalog_row(index: int, model: Any) -> tuple[ImportRow | None, list[RowProblem]]:
+    if not isinstance(model, dict):
+        return None, [RowProblem(index, None, None, None, "a model is a JSON object")]
+    universal = model.get("universalModelId")
+    universal = universal if isinstance(universal, str) else None
+
+    def problem(field: str | None, message: str) -> RowProblem:
+        return RowProblem(index, universal, None, field, message)
+
+    problems = [problem(key, "not a field of a modelcatalog/v1 model") for key in model if key not in MODEL_KEYS]
+    problems += [
+        problem(key, "required")
+        for key in ("universalModelId", "provider", "modelId", "displayName")
+        if key not in model
+    ]
+    values = {name: model.get(name, DEFAULTS.get(name)) for name in ("universalModelId", "modelId", *CONTENT_FIELDS)}
+    pricing = model.get("pricing")
+    if pricing is not None and not isinstance(pricing, dict):
+        problems.append(problem("pricing", "an object of inputPerMillion, outputPerMillion, cachedInputPerMillion"))
+        pricing = None
+    for key in pricing or {}:
+        if key not in PRICING_KEYS:
+            problems.append(problem(f"pricing.{key}", "not a price of a modelcatalog/v1 model"))
+    for name in PRICE_FIELDS:
+        values[name] = (pricing or {}).get(name.removeprefix("pricing."))
+    status = model.get("status", ModelStatus.ACTIVE.value)
+    values["status"] = status
+    values["enabled"] = model.get("enabled", status != ModelStatus.ARCHIVED.value)
+    provider = model.get("provider")
+    if not isinstance(provider, str) or not PROVIDER_KEY.match(provider):
+        problems.append(problem("provider", "a provider key"))
+    clean, field_problems = check_values(values)
+    reported = {known.field for known in problems}
+    problems += [problem(p.field, p.message) for p in field_problems if p.field not in reported]
+    if not problems and clean["status"] == ModelStatus.ARCHIVED and clean["enabled"]:
+        problems.append(problem("enabled", "an archived model cannot be enabled"))
+    if not problems and not clean["universalModelId"].startswith(f"{provider}:"):
+        problems.append(problem("universalModelId", f'must be "{provider}:" followed by a model id'))
+    if problems:
+        return None, problems
+    return ImportRow(index, clean.pop("universalModelId"), str(provider), clean), []
+
+
+# LiteLLM's model_prices_and_context_window.json
+
+LITELLM_KINDS = {
+    "openai": ProviderKind.OPENAI,
+    "anthropic": ProviderKind.ANTHROPIC,
+    "gemini": ProviderKind.GOOGLE,
+    "groq": ProviderKind.GROQ,
+    "mistral": ProviderKind.MISTRAL,
+    "openrouter": ProviderKind.OPENROUTER,
+    "ollama": ProviderKind.OLLAMA,
+}
+FLAGS = {"supports_function_calling": "supportsTools", "supports_vision": "supportsVision"}
+TAG_NAMES = {"reasoning": "thinking", "response_schema": "json"}
+LITELLM_PRICES = {
+    "input_cost_per_token": "pricing.inputPerMillion",
+    "output_cost_per_token": "pricing.outputPerMillion",
+    "cache_read_input_token_cost": "pricing.cachedInputPerMillion",
+}
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class _Skip(Exception):
+    def __init__(self, field: str | None, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def parse_litellm(document: dict[str, Any], *, today: date) -> ParsedDocument:
+    """LiteLLM's chat rows mapped to our fields; rows that break a rule are problems, the rest rows."""
+    _check_size(len(document))
+    parsed = ParsedDocument()
+    providers: dict[str, ProviderRow] = {}
+    for index, (key, entry) in enumerate(document.items()):
+        if not isinstance(entry, dict) or entry.get("mode") != "chat":
+            if isinstance(entry, dict) or key == "sample_spec":
+                parsed.not_chat += 1
+            else:
+                parsed.problems.append(RowProblem(index, None, key, None, "a row is a JSON object"))
+            continue
+        provider = entry.get("litellm_provider")
+        universal = None
+        try:
+            if not isinstance(provider, str) or not PROVIDER_KEY.match(provider):
+                raise _Skip("litellm_provider", "a provider name of lower-case letters, digits or . _ -")
+            model_id = key.removeprefix(f"{provider}/")
+            universal = f"{provider}:{model_id}"
+            values = _litellm_values(model_id, entry, today)
+        except _Skip as skip:
+            parsed.problems.append(RowProblem(index, universal, key, skip.field, skip.message))
+            continue
+        kind = LITELLM_KINDS.get(provider, ProviderKind.OPENAI_COMPATIBLE)
+        name = DEFAULT_DISPLAY_NAMES[kind] if provider in LITELLM_KINDS else provider
+        providers.setdefault(provider, ProviderRow(provider, kind, name, None))
+        parsed.rows.append(ImportRow(index, universal, provider, values, source_key=key, config=entry))
+    parsed.providers = sorted(providers.values(), key=lambda p: p.key)
+    _drop_duplicates(parsed)
+    return parsed
+
+
+def _litellm_values(model_id: str, entry: dict[str, Any], today: date) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "modelId": model_id,
+        "displayName": model_id[:200],
+        "contextWindow": entry.get("max_input_tokens", entry.get("max_tokens")),
+        "maxOutputTokens": entry.get("max_output_tokens"),
+        "supportsTools": False,
+        "supportsVision": False,
+    }
+    tags = []
+    for name, flag in entry.items():
+        if not name.startswith("supports_"):
+            continue
+        if not isinstance(flag, bool):
+            raise _Skip(name, "true or false")
+        if name in FLAGS:
+            values[FLAGS[name]] = flag
+        elif flag:
+            tag = name.removeprefix("supports_").lower()
+            tags.append(TAG_NAMES.get(tag, tag))
+    values["capabilities"] = tags
+    for source, target in LITELLM_PRICES.items():
+        values[target] = _per_million(source, entry.get(source))
+    archived = _is_past(entry.get("deprecation_date"), today)
+    values["status"] = ModelStatus.ARCHIVED if archived else ModelStatus.ACTIVE
+    clean, problems = check_values(values)
+    if problems:
+        first = problems[0]
+        price_source = {target: source for source, target in LITELLM_PRICES.items()}.get(first.field)
+        if price_source is None:
+            raise _Skip(_source_name(first.field, entry), first.message)
+        per_million = values[first.field]
+        raise _Skip(
+            price_source,
+            f"{entry[price_source]!r} per token is {per_million:,f} US dollars per million tokens: {first.message}",
+        )
+    return clean
+
+
+def _source_name(field: str, entry: dict[str, Any]) -> str:
+    if field == "contextWindow":
+        return "max_input_tokens" if "max_input_tokens" in entry else "max_tokens"
+    return {"maxOutputTokens": "max_output_tokens"}.get(field, field)
+
+
+def _per_million(source: str, value: Any) -> Decimal | None:
+    """A per-token price as USD per million, exactly, through the number's decimal text."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Skip(source, "a number of US dollars per token")
+    try:
+        return Decimal(repr(value)) * PER_MILLION
+    except InvalidOperation:
+        raise _Skip(source, "a finite number") from None
+
+
+def _is_past(deprecation: Any, today: date) -> bool:
+    if deprecation is None:
+        return False
+    if not isinstance(deprecation, str) or not DATE.match(deprecation):
+        raise _Skip("deprecation_date", "a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(deprecation) < today
+    except ValueError:
+        raise _Skip("deprecation_date", "a date written YYYY-MM-DD") from None
