@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test schema lint
+.PHONY: install run test schema lint bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,3 +37,12 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+
+# Import benchmarks (bench/): SQLite, then PostgreSQL when BENCH_POSTGRES_URL is set.
+# They empty the catalog tables of the database they run on.
+bench: install
+	rm -f .bench.sqlite3 .bench.sqlite3-wal .bench.sqlite3-shm
+	env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/imports.py
+	@if [ -n "$$BENCH_POSTGRES_URL" ]; then \
+		env DATABASE_URL="$$BENCH_POSTGRES_URL" $(BIN)/python bench/imports.py; \
+	else echo "(set BENCH_POSTGRES_URL=postgres://... to measure PostgreSQL too)"; fi

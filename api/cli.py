@@ -46,8 +46,10 @@ def serve(host: str, port: int, seed: bool) -> None:
     logging.getLogger("piccolo").setLevel(logging.WARNING)
     settings = Settings.from_env()
     load_secret_box(settings)  # refuse to start before touching the database
-    first_token = run(_prepare(seed))
+    first_token, seeded = run(_prepare(seed))
     url = f"http://{host}:{port}/graphql"
+    if seeded:
+        click.echo(f"Seeded the catalog with {seeded} models (`modelcatalog models` lists them).")
     if first_token:
         click.echo(
             "\nCreated the admin user `admin`. Its token, shown only this once:\n\n"
@@ -60,14 +62,12 @@ def serve(host: str, port: int, seed: bool) -> None:
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-async def _prepare(seed: bool) -> str | None:
+async def _prepare(seed: bool) -> tuple[str | None, int]:
+    """Migrate; on a new database, the first admin's token and how many models were seeded."""
     await migrate()
     token = await users.create_first_admin()
-    if seed:
-        outcome = await seed_if_empty()
-        if outcome is not None:
-            click.echo(f"Seeded the catalog with {outcome.created} models (`modelcatalog models` lists them).")
-    return token
+    outcome = await seed_if_empty() if seed else None
+    return token, outcome.created if outcome else 0
 
 
 @main.command(name="migrate")
