@@ -17,7 +17,7 @@ from api.catalog import lookup
 from api.catalog.fields import json_value
 from api.cli_base import after_migrate, err, fails_cleanly, run
 from api.errors import ValidationFailed
-from api.imports.document import DocumentFormat, RowProblem
+from api.imports.document import DocumentFormat, RowProblem, load_document
 from api.imports.export import export_catalog
 from api.imports.seed import seed_catalog
 from api.imports.service import ImportMode, ImportOutcome, import_models
@@ -125,11 +125,8 @@ def import_command(file: str, dry_run: bool, mode: str, file_format: str, strict
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ValidationFailed.one("file", f"{size:,} bytes; an import takes at most {MAX_FILE_BYTES:,}")
-    try:
-        document = json.loads(path.read_bytes())
-    except (json.JSONDecodeError, UnicodeDecodeError) as problem:
-        raise ValidationFailed.one("file", f"not JSON: {problem}") from None
-    rows = len(document.get("models", document)) if isinstance(document, dict) else 0
+    document = load_document(path.read_bytes())
+    rows = _row_count(document)
     with _progress(rows) as bar:
         task = bar.add_task("writing", total=None)
         outcome = run(
@@ -149,6 +146,14 @@ def import_command(file: str, dry_run: bool, mode: str, file_format: str, strict
     wrote_or_would = outcome.created + outcome.updated + outcome.unchanged + outcome.kept
     if outcome.errors or not wrote_or_would:
         sys.exit(1)
+
+
+def _row_count(document: Any) -> int:
+    """Roughly how many rows a document has, to decide whether a progress bar is worth showing."""
+    if not isinstance(document, dict):
+        return 0
+    models = document.get("models", document)
+    return len(models) if isinstance(models, list | dict) else 0
 
 
 def _progress(rows: int) -> Progress:

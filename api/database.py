@@ -13,6 +13,7 @@ from piccolo.engine import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.query.methods.select import Select
+from piccolo.querystring import QueryString
 
 __all__ = [
     "MigrationFailed",
@@ -23,6 +24,7 @@ __all__ = [
     "for_update",
     "migrate",
     "open_pool",
+    "serialize",
     "transaction",
 ]
 
@@ -79,6 +81,17 @@ def transaction() -> Any:
         return engine.transaction(transaction_type=TransactionType.immediate)
     assert engine is not None
     return engine.transaction()
+
+
+async def serialize(name: str) -> None:
+    """Inside a transaction: wait until no other transaction holds the lock `name`, then hold it.
+
+    For a rule across rows (one default model) that row locks cannot guard on
+    PostgreSQL; SQLite's transaction() already lets one writer in at a time.
+    """
+    engine = engine_finder()
+    if isinstance(engine, PostgresEngine):
+        await engine.run_querystring(QueryString("SELECT pg_advisory_xact_lock(hashtext({}))", name))
 
 
 Q = TypeVar("Q", bound=Select[Any])

@@ -342,3 +342,10 @@ async def test_a_page_of_500_models_with_providers_and_history_takes_a_fixed_num
     # the token, the count, the page, then one batch each for providers, model
     # counts, chat counts, history and the users who made it, whatever the page size
     assert small == large <= 9
+
+
+async def test_concurrent_default_changes_leave_exactly_one_default(client, admin_token, model):
+    others = [await create_model(client, admin_token, modelId=f"m{i}", displayName=f"M{i}") for i in range(4)]
+    bodies = await asyncio.gather(*(client(DEFAULT, {"id": other["id"]}, token=admin_token) for other in others))
+    assert all("errors" not in body for body in bodies), bodies
+    assert await AiModel.count().where(AiModel.is_default.eq(True)) == 1

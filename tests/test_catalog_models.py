@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tables.catalog import AiModel, ModelHistory
@@ -333,3 +335,58 @@ async def test_the_model_fields_answer_in_one_query(client, admin_token, member_
     node = data["models"]["nodes"][0]
     assert node["universalModelId"] == "anthropic:claude-sonnet-4-5"
     assert node["history"] == [{"action": "CREATED"}] and node["archivedAt"] is None
+
+
+@pytest.mark.parametrize(
+    ("price", "message"),
+    [
+        ("9999.999999999999", "at most 15 significant digits"),  # SQLite would round it to 10000
+        ("1e-20000000", "at most 12 decimal places"),
+        ("1.00000000000000000000000000001", "at most 12 decimal places"),
+    ],
+)
+async def test_a_price_that_cannot_be_stored_exactly_is_refused(client, admin_token, openai, price, message):
+    body = await client(CREATE, {"input": model_row(pricing={"inputPerMillion": price})}, token=admin_token)
+    assert codes(body) == ["VALIDATION_FAILED"]
+    assert message in body["errors"][0]["extensions"]["fields"][0]["message"]
+
+
+async def test_fifteen_digit_prices_round_trip_exactly(client, admin_token, openai):
+    model = await create_model(client, admin_token, pricing={"inputPerMillion": "1234.56789012345"})
+    assert model["pricing"]["inputPerMillion"] == "1234.56789012345"
+    row = await AiModel.select(AiModel.input_price).first()
+    assert str(row["input_price"].normalize()) == "1234.56789012345"
+
+
+async def test_selectable_false_works_beside_a_provider_filter(client, member_token, catalog):
+    ids = await _ids(client, member_token, {"provider": "openai", "selectable": False})
+    assert ids == ["openai:gpt-4o-mini", "openai:o1-preview"]
+
+
+@pytest.mark.parametrize(
+    ("query", "variables"),
+    [
+        ("query($f: ModelFilter) { models(filter: $f) { totalCount } }", {"f": {"search": "a\u0000b"}}),
+        ("query($f: ModelFilter) { models(filter: $f) { totalCount } }", {"f": {"provider": "\u0000"}}),
+        ("query($u: String) { model(universalModelId: $u) { id } }", {"u": "openai:\u0000"}),
+        ("query($id: ID) { model(id: $id) { id } }", {"id": "\u00b2"}),
+        ("query($s: DateTime) { catalogChanges(since: $s) { totalCount } }", {"s": "0001-01-01T00:00:00+01:00"}),
+        ("query($s: DateTime) { catalogChanges(since: $s) { totalCount } }", {"s": "9999-12-31T23:00:00-05:00"}),
+    ],
+)
+async def test_odd_arguments_are_refused_not_crashed_on(client, member_token, catalog, query, variables):
+    body = await client(query, variables, token=member_token)
+    assert codes(body) == ["VALIDATION_FAILED"], body
+
+
+async def test_an_id_beyond_any_key_is_absent(client, member_token, catalog):
+    data = await client.data('{ model(id: "99999999999") { id } }', token=member_token)
+    assert data == {"model": None}
+    body = await client('{ modelHistory(modelId: "99999999999") { totalCount } }', token=member_token)
+    assert codes(body) == ["NOT_FOUND"]
+
+
+async def test_concurrent_creates_of_one_model_leave_one_and_refuse_the_rest(client, admin_token, openai):
+    bodies = await asyncio.gather(*(client(CREATE, {"input": model_row()}, token=admin_token) for _ in range(4)))
+    assert sorted(codes(body)[0] if "errors" in body else "OK" for body in bodies) == ["OK"] + ["VALIDATION_FAILED"] * 3
+    assert await AiModel.count() == 1 and await ModelHistory.count() == 1

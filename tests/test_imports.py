@@ -348,3 +348,69 @@ async def test_a_litellm_file_sent_as_text_is_read_too(client, admin_token):
     result = await run_import(client, admin_token, json.dumps(LITELLM), dryRun=True)
     assert result["format"] == "LITELLM" and result["created"] > 0 and result["applied"] is False
     assert await snapshot() == (0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"universalModelId": "openai:"}, "universalModelId"),
+        ({"pricing": {"inputPerMillion": [0, [1, 5], -1]}}, "pricing.inputPerMillion"),
+        ({"pricing": {"inputPerMillion": "9999.999999999999"}}, "pricing.inputPerMillion"),
+    ],
+)
+async def test_import_bounds_are_the_bounds_of_every_path(client, admin_token, change, field):
+    document = seed_document()
+    document["models"][0].update({"provider": "openai", **change})
+    result = await run_import(client, admin_token, document)
+    assert [(e["index"], e["field"]) for e in result["errors"]] == [(0, field)]
+
+
+async def test_odd_documents_are_refused_not_crashed_on(client, admin_token):
+    cases = [
+        ('{"format": "modelcatalog/v1", "models": [' + "1" * 5000 + "]}", "document"),
+        ("[" * 200_000, "document"),
+        (
+            {
+                "format": "modelcatalog/v1",
+                "providers": [{"key": "x", "kind": "OPENAI", "baseUrl": "http://[::1"}],
+                "models": [],
+            },
+            "providers.0.baseUrl",
+        ),
+    ]
+    for document, field in cases:
+        body = await client(IMPORT, {"document": document}, token=admin_token)
+        assert codes(body) == ["VALIDATION_FAILED"], body
+        assert body["errors"][0]["extensions"]["fields"][0]["field"] == field
+
+
+async def test_a_litellm_key_too_long_for_an_id_is_skipped(client, admin_token):
+    document = {"openai/" + "a" * 250: {"mode": "chat", "litellm_provider": "openai"}, **LITELLM}
+    result = await run_import(client, admin_token, document)
+    assert result["skipped"][0]["index"] == 0 and result["skipped"][0]["field"] == "key"
+    assert result["created"] > 0
+
+
+async def test_litellm_changes_only_what_it_states_and_never_restores_or_overrides_a_lock(client, admin_token):
+    await add_provider(client, admin_token)
+    model = await create_model(client, admin_token, **model_row(description="Kept", speedTier="FAST"))
+    await client.data(
+        'mutation($id: ID!) { updateModel(id: $id, input: {pricing: {outputPerMillion: "12"}}) { id } }',
+        {"id": model["id"]},
+        token=admin_token,
+    )
+    await client.data("mutation($id: ID!) { archiveModel(id: $id) { id } }", {"id": model["id"]}, token=admin_token)
+    document = {
+        "gpt-4o": {
+            "mode": "chat",
+            "litellm_provider": "openai",
+            "input_cost_per_token": 3e-06,
+            "output_cost_per_token": 2e-05,
+        }
+    }
+    result = await run_import(client, admin_token, document)
+    assert result["updated"] == 1
+    row = await AiModel.select().where(AiModel.id == int(model["id"])).first()
+    assert row["status"] == "ARCHIVED"  # an admin archived it; a price file does not restore it
+    assert row["display_name"] == "GPT-4o" and row["description"] == "Kept" and row["context_window"] == 128000
+    assert row["input_price"] == Decimal("3") and row["output_price"] == Decimal("12")  # locked by a person

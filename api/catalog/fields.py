@@ -32,6 +32,8 @@ __all__ = [
 MAX_CONTEXT = 100_000_000
 MAX_PRICE = Decimal(10_000)
 PRICE_PLACES = 12  # the columns' scale: Numeric(20, 12)
+# SQLite keeps a NUMERIC value as a double, exact to 15 significant digits; more would change silently.
+PRICE_DIGITS = 15
 MAX_NAME = 200
 MAX_ID = 256
 MAX_DESCRIPTION = 10_000
@@ -197,7 +199,7 @@ def price(value: Any) -> Decimal | None:
     """A price in USD per million tokens, exact, within the bounds; ValueError otherwise."""
     if value is None:
         return None
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise ValueError("a decimal number of US dollars per million tokens")
     try:
         # A float goes through its shortest decimal text: 0.15, never 0.1499999...
@@ -208,8 +210,22 @@ def price(value: Any) -> Decimal | None:
         raise ValueError("a finite number")
     if not 0 <= number <= MAX_PRICE:
         raise ValueError(f"between 0 and {MAX_PRICE:,} US dollars per million tokens")
-    number = plain_decimal(number)
-    exponent = number.as_tuple().exponent
-    if isinstance(exponent, int) and -exponent > PRICE_PLACES:
+    significant, places = _digits(number)
+    if places > PRICE_PLACES:
         raise ValueError(f"at most {PRICE_PLACES} decimal places")
-    return number
+    if significant > PRICE_DIGITS:
+        raise ValueError(f"at most {PRICE_DIGITS} significant digits")
+    return plain_decimal(number)
+
+
+def _digits(number: Decimal) -> tuple[int, int]:
+    """Significant digits and decimal places, read from the digits themselves (nothing rounds)."""
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)  # finite numbers only
+    kept = list(digits)
+    while len(kept) > 1 and kept[-1] == 0:
+        kept.pop()
+        exponent += 1
+    if kept == [0]:
+        return 1, 0
+    return len(kept), max(0, -exponent)

@@ -28,12 +28,14 @@ __all__ = [
     "chat_counts",
     "default_model",
     "find_models",
+    "is_row_id",
     "latest_history",
     "model_by_id",
     "model_by_universal_id",
     "model_history",
     "providers_by_id",
     "selectable_models",
+    "text_argument",
     "visible",
 ]
 
@@ -84,9 +86,19 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def text_argument(field: str, value: str) -> str:
+    """A string a client sends to match against stored text; PostgreSQL text cannot hold NUL."""
+    if "\x00" in value:
+        raise ValidationFailed.one(field, "no NUL characters")
+    return value
+
+
 def _filter_where(model_filter: ModelFilter, viewer: AuthenticatedUser | None) -> list[Any]:
     where = [visible(viewer)]
     f = model_filter
+    for name, value in (("provider", f.provider), ("capability", f.capability), ("search", f.search)):
+        if value is not None:
+            text_argument(f"filter.{name}", value)
     if f.provider is not None:
         where.append(AiModel.provider.key == f.provider)
     if f.status is not None:
@@ -101,7 +113,9 @@ def _filter_where(model_filter: ModelFilter, viewer: AuthenticatedUser | None) -
             where.append(column.eq(wanted))
     if f.selectable is not None:
         where.append(
-            _selectable() if f.selectable else WhereRaw("NOT (status = 'ACTIVE' AND enabled AND is_available)")
+            _selectable()
+            if f.selectable
+            else WhereRaw("NOT (ai_models.status = 'ACTIVE' AND ai_models.enabled AND ai_models.is_available)")
         )
     if f.capability is not None:
         if _is_postgres():
@@ -136,7 +150,7 @@ def decode_cursor(kind: str, cursor: str) -> str:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         text = ""
     prefix, _, value = text.partition(":")
-    if prefix != kind or not value:
+    if prefix != kind or not value or "\x00" in value:
         raise ValidationFailed.one("after", "not a cursor this query gave out")
     return value
 
@@ -227,9 +241,17 @@ async def catalog_changes(
 
 def _int_cursor(kind: str, cursor: str) -> int:
     value = decode_cursor(kind, cursor)
-    if not value.isdigit():
+    if not is_row_id(value):
         raise ValidationFailed.one("after", "not a cursor this query gave out")
     return int(value)
+
+
+MAX_ROW_ID = 2**31 - 1  # the largest integer key a column holds
+
+
+def is_row_id(text: str) -> bool:
+    """Whether the text is a key a row could have: ASCII digits, within the column's range."""
+    return text.isascii() and text.isdigit() and len(text) <= 10 and int(text) <= MAX_ROW_ID
 
 
 # Batch loads for DataLoaders: one statement for every key a request asks for.

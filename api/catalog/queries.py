@@ -16,10 +16,12 @@ __all__ = ["CatalogQueries", "model_id_of"]
 
 
 def model_id_of(id: strawberry.ID, field: str = "id") -> int:
-    """The integer key an ID names; VALIDATION_FAILED for anything else."""
+    """The integer key an ID names; VALIDATION_FAILED for anything else, NOT_FOUND beyond any key."""
     text = str(id)
-    if not text.isdigit() or len(text) > 18:
+    if not text.isascii() or not text.isdigit():
         raise ValidationFailed.one(field, "a model id: digits, as the API gave it")
+    if not lookup.is_row_id(text):
+        raise NotFound(f"no model with id {text[:20]}")
     return int(text)
 
 
@@ -43,9 +45,12 @@ class CatalogQueries:
             raise ValidationFailed.one("id", "give either id or universalModelId")
         viewer = require_user(info)
         if id is not None:
+            if str(id).isascii() and str(id).isdigit() and not lookup.is_row_id(str(id)):
+                return None  # beyond any key: absent
             row = await lookup.model_by_id(model_id_of(id), viewer)
         else:
-            row = await lookup.model_by_universal_id(str(universal_model_id), viewer)
+            universal = lookup.text_argument("universalModelId", str(universal_model_id))
+            row = await lookup.model_by_universal_id(universal, viewer)
         return AiModelType.from_row(row) if row else None
 
     @strawberry.field(
@@ -75,8 +80,11 @@ class CatalogQueries:
     async def catalog_changes(
         self, info: Info, since: datetime | None = None, first: int | None = 50, after: str | None = None
     ) -> HistoryConnection:
-        if since is not None and since.tzinfo is None:
-            since = since.replace(tzinfo=UTC)
+        if since is not None:
+            try:
+                since = (since if since.tzinfo else since.replace(tzinfo=UTC)).astimezone(UTC)
+            except OverflowError:
+                raise ValidationFailed.one("since", "a date between the years 1 and 9999") from None
         page = await lookup.catalog_changes(require_user(info), since=since, first=first, after=after)
         return HistoryConnection.from_page(page)
 

@@ -13,7 +13,7 @@ from typing import Any
 from api.catalog.fields import CONTENT_FIELDS, FIELD_COLUMNS, LOCKABLE_FIELDS, check_values, values_of
 from api.catalog.history import HistoryRow, field_changes, values_at_version, write_history
 from api.catalog.lookup import model_by_id
-from api.database import for_update, transaction
+from api.database import for_update, serialize, transaction
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.users.service import AuthenticatedUser
 from tables.catalog import AiModel, ModelHistory, Provider
@@ -22,6 +22,7 @@ from tables.choices import HistoryAction, ModelStatus
 __all__ = [
     "CostEstimate",
     "archive_model",
+    "clean_reason",
     "columns_of",
     "create_model",
     "duplicate_model",
@@ -44,7 +45,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _reason(reason: str | None) -> str | None:
+def clean_reason(reason: str | None) -> str | None:
+    """The reason given for a change, trimmed; None when blank."""
     if reason is None or not reason.strip():
         return None
     if len(reason) > MAX_REASON:
@@ -96,7 +98,7 @@ async def _commit_change(
     }
     await AiModel.update(update).where(AiModel.id == row["id"], AiModel.version == row["version"])
     await write_history(
-        [HistoryRow(row["id"], row["universal_model_id"], version, action, changes, by, _reason(reason))]
+        [HistoryRow(row["id"], row["universal_model_id"], version, action, changes, by, clean_reason(reason))]
     )
     return {**row, **update}
 
@@ -165,11 +167,19 @@ async def _insert_model(
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     columns = {**columns_of(clean), **(extra or {}), "provider": provider_id, "version": 1}
-    inserted = await AiModel.insert(AiModel.from_dict(columns)).returning(AiModel.id)
+    inserted = (
+        await AiModel.insert(AiModel.from_dict(columns))
+        .on_conflict(target=AiModel.universal_model_id, action="DO NOTHING")
+        .returning(AiModel.id)
+    )
+    if not inserted:  # another request created it since we looked
+        raise ValidationFailed.one("universalModelId", f'a model "{clean["universalModelId"]}" already exists')
     row = await AiModel.select().where(AiModel.id == inserted[0]["id"]).output(load_json=True).first()
     assert row is not None
     changes = field_changes({}, {name: value for name, value in values_of(row).items() if name != "lockedFields"})
-    await write_history([HistoryRow(row["id"], row["universal_model_id"], 1, action, changes, by, _reason(reason))])
+    await write_history(
+        [HistoryRow(row["id"], row["universal_model_id"], 1, action, changes, by, clean_reason(reason))]
+    )
     return row
 
 
@@ -298,6 +308,8 @@ async def revert_model(
 async def set_default_model(model_id: int, *, by: AuthenticatedUser | None) -> dict[str, Any]:
     """Make the model the one default; it must be selectable."""
     async with transaction():
+        # Two admins choosing different defaults at once would each clear the old one and collide.
+        await serialize("default model")
         row = await _locked_row(model_id)
         if row["is_default"]:
             return row

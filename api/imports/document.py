@@ -15,6 +15,7 @@ from typing import Any
 
 from adapters.kinds import DEFAULT_DISPLAY_NAMES
 from api.catalog.fields import CONTENT_FIELDS, PRICE_FIELDS, check_values
+from api.catalog.service import universal_id_problems
 from api.errors import FieldError, ValidationFailed
 from api.providers.service import PROVIDER_KEY, validate_base_url
 from tables.choices import ModelStatus, ProviderKind
@@ -62,6 +63,9 @@ class ImportRow:
     values: dict[str, Any]  # modelId, the content fields, status, and enabled when the document says
     source_key: str | None = None
     config: dict[str, Any] | None = None
+    # A foreign file (LiteLLM) says only some things of a model: on an existing model
+    # only these fields change, and never one a person locked. None: the row says everything.
+    stated: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -82,15 +86,17 @@ class ParsedDocument:
 
 
 def load_document(document: Any) -> Any:
-    """The document itself; a string is read as JSON text (a file's contents sent as they are)."""
-    if not isinstance(document, str):
+    """The document itself; text or bytes are read as JSON (a file's contents sent as they are)."""
+    if not isinstance(document, str | bytes):
         return document
     try:
         return json.loads(document)
     except json.JSONDecodeError as problem:
-        raise ValidationFailed.one(
-            "document", f"not JSON: {problem.msg} at line {problem.lineno}, column {problem.colno}"
-        ) from None
+        where = f"line {problem.lineno}, column {problem.colno}"
+        raise ValidationFailed.one("document", f"not JSON: {problem.msg} at {where}") from None
+    except (ValueError, RecursionError) as problem:  # a number of 5,000 digits, nesting thousands deep
+        message = "nested too deeply" if isinstance(problem, RecursionError) else str(problem)[:200]
+        raise ValidationFailed.one("document", f"not JSON this service reads: {message}") from None
 
 
 def detect_format(document: Any, requested: DocumentFormat) -> DocumentFormat:
@@ -220,7 +226,9 @@ def _catalog_row(index: int, model: Any) -> tuple[ImportRow | None, list[RowProb
     def problem(field: str | None, message: str) -> RowProblem:
         return RowProblem(index, universal, None, field, message)
 
-    problems = [problem(key, "not a field of a modelcatalog/v1 model") for key in model if key not in MODEL_KEYS]
+    problems = [
+        problem(str(key)[:100], "not a field of a modelcatalog/v1 model") for key in model if key not in MODEL_KEYS
+    ]
     problems += [
         problem(key, "required")
         for key in ("universalModelId", "provider", "modelId", "displayName")
@@ -233,7 +241,7 @@ def _catalog_row(index: int, model: Any) -> tuple[ImportRow | None, list[RowProb
         pricing = None
     for key in pricing or {}:
         if key not in PRICING_KEYS:
-            problems.append(problem(f"pricing.{key}", "not a price of a modelcatalog/v1 model"))
+            problems.append(problem(f"pricing.{str(key)[:100]}", "not a price of a modelcatalog/v1 model"))
     for name in PRICE_FIELDS:
         values[name] = (pricing or {}).get(name.removeprefix("pricing."))
     status = model.get("status", ModelStatus.ACTIVE.value)
@@ -247,8 +255,10 @@ def _catalog_row(index: int, model: Any) -> tuple[ImportRow | None, list[RowProb
     problems += [problem(p.field, p.message) for p in field_problems if p.field not in reported]
     if not problems and clean["status"] == ModelStatus.ARCHIVED and clean["enabled"]:
         problems.append(problem("enabled", "an archived model cannot be enabled"))
-    if not problems and not clean["universalModelId"].startswith(f"{provider}:"):
-        problems.append(problem("universalModelId", f'must be "{provider}:" followed by a model id'))
+    if not problems:
+        problems += [
+            problem(p.field, p.message) for p in universal_id_problems(clean["universalModelId"], str(provider))
+        ]
     if problems:
         return None, problems
     return ImportRow(index, clean.pop("universalModelId"), str(provider), clean), []
@@ -301,28 +311,40 @@ def parse_litellm(document: dict[str, Any], *, today: date) -> ParsedDocument:
                 raise _Skip("litellm_provider", "a provider name of lower-case letters, digits or . _ -")
             model_id = key.removeprefix(f"{provider}/")
             universal = f"{provider}:{model_id}"
-            values = _litellm_values(model_id, entry, today)
+            values, stated = _litellm_values(model_id, universal, entry, today)
         except _Skip as skip:
             parsed.problems.append(RowProblem(index, universal, key, skip.field, skip.message))
             continue
         kind = LITELLM_KINDS.get(provider, ProviderKind.OPENAI_COMPATIBLE)
         name = DEFAULT_DISPLAY_NAMES[kind] if provider in LITELLM_KINDS else provider
         providers.setdefault(provider, ProviderRow(provider, kind, name, None))
-        parsed.rows.append(ImportRow(index, universal, provider, values, source_key=key, config=entry))
+        parsed.rows.append(ImportRow(index, universal, provider, values, key, config=entry, stated=stated))
     parsed.providers = sorted(providers.values(), key=lambda p: p.key)
     _drop_duplicates(parsed)
     return parsed
 
 
-def _litellm_values(model_id: str, entry: dict[str, Any], today: date) -> dict[str, Any]:
+def _litellm_values(
+    model_id: str, universal: str, entry: dict[str, Any], today: date
+) -> tuple[dict[str, Any], frozenset[str]]:
+    """Our fields from a chat row, and the names of those the row states."""
+    context = entry.get("max_input_tokens")
+    if context is None:
+        context = entry.get("max_tokens")
     values: dict[str, Any] = {
+        "universalModelId": universal,
         "modelId": model_id,
         "displayName": model_id[:200],
-        "contextWindow": entry.get("max_input_tokens", entry.get("max_tokens")),
+        "contextWindow": context,
         "maxOutputTokens": entry.get("max_output_tokens"),
         "supportsTools": False,
         "supportsVision": False,
     }
+    stated = {"modelId"}
+    if context is not None:
+        stated.add("contextWindow")
+    if entry.get("max_output_tokens") is not None:
+        stated.add("maxOutputTokens")
     tags = []
     for name, flag in entry.items():
         if not name.startswith("supports_"):
@@ -331,14 +353,21 @@ def _litellm_values(model_id: str, entry: dict[str, Any], today: date) -> dict[s
             raise _Skip(name, "true or false")
         if name in FLAGS:
             values[FLAGS[name]] = flag
-        elif flag:
-            tag = name.removeprefix("supports_").lower()
-            tags.append(TAG_NAMES.get(tag, tag))
+            stated.add(FLAGS[name])
+        else:
+            stated.add("capabilities")
+            if flag:
+                tag = name.removeprefix("supports_").lower()
+                tags.append(TAG_NAMES.get(tag, tag))
     values["capabilities"] = tags
     for source, target in LITELLM_PRICES.items():
         values[target] = _per_million(source, entry.get(source))
+        if source in entry:
+            stated.add(target)
     archived = _is_past(entry.get("deprecation_date"), today)
     values["status"] = ModelStatus.ARCHIVED if archived else ModelStatus.ACTIVE
+    if archived:
+        stated.add("status")  # a file never restores a model: an admin does
     clean, problems = check_values(values)
     if problems:
         first = problems[0]
@@ -350,10 +379,13 @@ def _litellm_values(model_id: str, entry: dict[str, Any], today: date) -> dict[s
             price_source,
             f"{entry[price_source]!r} per token is {per_million:,f} US dollars per million tokens: {first.message}",
         )
-    return clean
+    clean.pop("universalModelId")
+    return clean, frozenset(stated)
 
 
 def _source_name(field: str, entry: dict[str, Any]) -> str:
+    if field == "universalModelId":
+        return "key"
     if field == "contextWindow":
         return "max_input_tokens" if "max_input_tokens" in entry else "max_tokens"
     return {"maxOutputTokens": "max_output_tokens"}.get(field, field)

@@ -11,8 +11,9 @@ from typing import Any
 
 from api.catalog.fields import values_of
 from api.catalog.history import HistoryRow, field_changes, write_history
-from api.catalog.service import columns_of
+from api.catalog.service import clean_reason, columns_of
 from api.database import for_update, transaction
+from api.errors import Conflict
 from api.imports.document import (
     DocumentFormat,
     ImportRow,
@@ -86,6 +87,7 @@ async def import_models(
     progress: Progress | None = None,
 ) -> ImportOutcome:
     """Import a modelcatalog/v1 document (all or nothing) or LiteLLM's price file (lenient unless strict)."""
+    clean_reason(reason)  # a bad reason fails before any work
     document = load_document(document)
     kind = detect_format(document, format)
     if kind is DocumentFormat.MODELCATALOG:
@@ -181,12 +183,17 @@ def _conflict(row: ImportRow, current: Mapping[str, Any], known: Mapping[str, in
     return None
 
 
-def _new_values(row: ImportRow, current: Mapping[str, Any]) -> dict[str, Any]:
+def _new_values(row: ImportRow, current: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What the row sets: on a new model everything; on an existing one what the row states."""
     values = dict(row.values)
+    if current is not None and row.stated is not None:
+        locked = set(current["locked_fields"])
+        values = {name: value for name, value in values.items() if name in row.stated and name not in locked}
+        values.setdefault("status", ModelStatus(current["status"]))
     if "enabled" not in values:
-        # LiteLLM's rows say nothing of the admin's switch: it stays, except that archiving disables.
+        # A foreign file says nothing of the admin's switch: it stays, except that archiving disables.
         archived = values["status"] == ModelStatus.ARCHIVED
-        values["enabled"] = False if archived else current["enabled"]
+        values["enabled"] = False if archived else (current["enabled"] if current is not None else True)
     return values
 
 
@@ -202,7 +209,7 @@ async def _write(
         ).on_conflict(target=Provider.key, action="DO NOTHING")
     provider_ids = {row["key"]: row["id"] for row in await Provider.select(Provider.key, Provider.id)}
     total, done = len(plan.creates) + len(plan.updates), 0
-    reason = reason or ("LiteLLM price file" if kind is DocumentFormat.LITELLM else "catalog import")
+    reason = clean_reason(reason) or ("LiteLLM price file" if kind is DocumentFormat.LITELLM else "catalog import")
     now = datetime.now(UTC)
     for start in range(0, len(plan.creates), BATCH):
         batch = plan.creates[start : start + BATCH]
@@ -233,13 +240,19 @@ async def _insert(
 ) -> None:
     models = []
     for row in rows:
-        values = _new_values(row, {"enabled": True})
+        values = _new_values(row, None)
         columns = {**columns_of(values), **_lifecycle(values, None, now)}
         columns.update(provider=provider_ids[row.provider], universal_model_id=row.universal_model_id, version=1)
         if row.config is not None:
             columns["config"] = row.config
         models.append(AiModel.from_dict(columns))
-    inserted = await AiModel.insert(*models).returning(AiModel.id, AiModel.universal_model_id)
+    inserted = (
+        await AiModel.insert(*models)
+        .on_conflict(target=AiModel.universal_model_id, action="DO NOTHING")
+        .returning(AiModel.id, AiModel.universal_model_id)
+    )
+    if len(inserted) < len(models):  # another request created some of them since we looked: roll back
+        raise Conflict("another change created some of these models meanwhile; nothing was written, import again")
     ids = {found["universal_model_id"]: found["id"] for found in inserted}
     await write_history(
         [
@@ -248,7 +261,7 @@ async def _insert(
                 row.universal_model_id,
                 1,
                 HistoryAction.IMPORTED,
-                field_changes({}, _new_values(row, {"enabled": True})),
+                field_changes({}, _new_values(row, None)),
                 by,
                 reason,
             )

@@ -58,8 +58,13 @@ def validate_base_url(url: str, field: str = "baseUrl") -> str:
     url = url.strip()
     if len(url) > MAX_URL:
         raise ValidationFailed.one(field, f"at most {MAX_URL} characters")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        raise ValidationFailed.one(field, "not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not hostname:
         raise ValidationFailed.one(field, "an http:// or https:// URL with a host")
     if parts.username is not None or parts.password is not None:
         raise ValidationFailed.one(field, "credentials do not belong in the URL; use apiKey")
