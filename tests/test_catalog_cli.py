@@ -96,3 +96,12 @@ async def test_a_file_that_is_not_an_import_fails_cleanly(tmp_path):
         result = cli(*args)
         assert result.returncode == 2, result.stderr
         assert "Traceback" not in result.stderr and "error:" in result.stderr
+
+
+async def test_a_file_over_50_mb_is_refused_before_it_is_read(tmp_path):
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as file:
+        file.truncate(50 * 1024 * 1024 + 1)  # sparse: nothing to write
+    result = cli("import", str(huge))
+    assert result.returncode == 2 and "at most 52,428,800" in result.stderr
+    assert await AiModel.count() == 0
