@@ -22,6 +22,7 @@ __all__ = [
     "count_statements",
     "database_answers",
     "for_update",
+    "is_postgres",
     "migrate",
     "open_pool",
     "serialize",
@@ -45,6 +46,11 @@ async def migrate(*, quiet: bool = True) -> None:
         result = await run_forwards(app_name="all")
     if not result.success:
         raise MigrationFailed(result.message or output.getvalue().strip() or "a migration failed")
+
+
+def is_postgres() -> bool:
+    """Whether the configured database is PostgreSQL (else SQLite)."""
+    return isinstance(engine_finder(), PostgresEngine)
 
 
 async def database_answers() -> bool:
@@ -89,8 +95,8 @@ async def serialize(name: str) -> None:
     For a rule across rows (one default model) that row locks cannot guard on
     PostgreSQL; SQLite's transaction() already lets one writer in at a time.
     """
-    engine = engine_finder()
-    if isinstance(engine, PostgresEngine):
+    if is_postgres():
+        engine: Any = engine_finder()
         await engine.run_querystring(QueryString("SELECT pg_advisory_xact_lock(hashtext({}))", name))
 
 
@@ -103,7 +109,7 @@ def for_update(query: Q) -> Q:
     PostgreSQL gets SELECT ... FOR UPDATE; SQLite has no row locks and needs
     none, because transaction() already holds its single write lock.
     """
-    if isinstance(engine_finder(), PostgresEngine):
+    if is_postgres():
         return query.lock_rows()
     return query
 

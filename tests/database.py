@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from piccolo.engine import engine_finder
-from piccolo.engine.postgres import PostgresEngine
 
+from api.database import is_postgres
 from tables.piccolo_app import ALL_TABLES
 
 __all__ = ["drop_everything", "empty_tables", "is_postgres"]
-
-
-def is_postgres() -> bool:
-    return isinstance(engine_finder(), PostgresEngine)
 
 
 async def drop_everything() -> None:

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from api.errors import FieldError
+from api.scalars import decimal_text
 from tables.choices import CostTier, ModelStatus, SpeedTier
 
 __all__ = [
@@ -77,8 +78,7 @@ _ENUMS: dict[str, type[enum.StrEnum]] = {"speedTier": SpeedTier, "costTier": Cos
 
 def plain_decimal(value: Decimal) -> Decimal:
     """The same number without trailing zeros or an exponent: 2.500 -> 2.5, 1E+1 -> 10."""
-    text = format(value.normalize(), "f")
-    return Decimal(text)
+    return Decimal(decimal_text(value))
 
 
 def values_of(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -93,7 +93,7 @@ def values_of(row: Mapping[str, Any]) -> dict[str, Any]:
 def json_value(value: Any) -> Any:
     """A value as history and exports store it: decimals as strings, enums by name."""
     if isinstance(value, Decimal):
-        return format(plain_decimal(value), "f")
+        return decimal_text(value)
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, list | tuple):

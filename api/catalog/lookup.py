@@ -10,10 +10,9 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from piccolo.columns.combination import WhereRaw
-from piccolo.engine import engine_finder
-from piccolo.engine.postgres import PostgresEngine
 from piccolo.query.functions.aggregate import Count
 
+from api.database import is_postgres
 from api.errors import ValidationFailed
 from api.users.service import AuthenticatedUser
 from tables.catalog import AiModel, ModelHistory, Provider
@@ -24,6 +23,7 @@ __all__ = [
     "MAX_PAGE",
     "ModelFilter",
     "Page",
+    "all_models",
     "catalog_changes",
     "chat_counts",
     "default_model",
@@ -33,6 +33,7 @@ __all__ = [
     "model_by_id",
     "model_by_universal_id",
     "model_history",
+    "page_size",
     "providers_by_id",
     "selectable_models",
     "text_argument",
@@ -64,10 +65,6 @@ class Page(Generic[T]):
     total_count: int
     has_next_page: bool
     end_cursor: str | None
-
-
-def _is_postgres() -> bool:
-    return isinstance(engine_finder(), PostgresEngine)
 
 
 def visible(viewer: AuthenticatedUser | None) -> Any:
@@ -118,7 +115,7 @@ def _filter_where(model_filter: ModelFilter, viewer: AuthenticatedUser | None) -
             else WhereRaw("NOT (ai_models.status = 'ACTIVE' AND ai_models.enabled AND ai_models.is_available)")
         )
     if f.capability is not None:
-        if _is_postgres():
+        if is_postgres():
             where.append(WhereRaw("ai_models.capabilities::jsonb @> jsonb_build_array({}::text)", f.capability))
         else:
             where.append(

@@ -45,9 +45,11 @@ class CatalogQueries:
             raise ValidationFailed.one("id", "give either id or universalModelId")
         viewer = require_user(info)
         if id is not None:
-            if str(id).isascii() and str(id).isdigit() and not lookup.is_row_id(str(id)):
+            try:
+                key = model_id_of(id)
+            except NotFound:
                 return None  # beyond any key: absent
-            row = await lookup.model_by_id(model_id_of(id), viewer)
+            row = await lookup.model_by_id(key, viewer)
         else:
             universal = lookup.text_argument("universalModelId", str(universal_model_id))
             row = await lookup.model_by_universal_id(universal, viewer)

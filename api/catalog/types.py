@@ -9,6 +9,7 @@ from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
+from strawberry.utils.str_converters import to_camel_case
 
 from api.catalog import lookup
 from api.catalog.fields import values_of
@@ -251,17 +252,7 @@ class ModelFilterInput:
     )
 
     def to_filter(self) -> lookup.ModelFilter:
-        return lookup.ModelFilter(
-            provider=self.provider,
-            status=self.status,
-            enabled=self.enabled,
-            is_available=self.is_available,
-            selectable=self.selectable,
-            supports_tools=self.supports_tools,
-            supports_vision=self.supports_vision,
-            capability=self.capability,
-            search=self.search,
-        )
+        return lookup.ModelFilter(**vars(self))  # the same fields, by the same names
 
 
 @strawberry.input
@@ -306,11 +297,6 @@ class UpdateModelInput:
     enabled: bool | None = strawberry.UNSET
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
-
-
 def input_values(given: CreateModelInput | UpdateModelInput, *, nulls_are_defaults: bool = False) -> dict[str, Any]:
     """The fields a client sent, keyed by field name; `pricing: null` clears every price.
 
@@ -322,7 +308,7 @@ def input_values(given: CreateModelInput | UpdateModelInput, *, nulls_are_defaul
             continue
         if name == "pricing":
             prices = vars(value) if value is not None else dict.fromkeys(vars(PricingInput()), None)
-            values.update({f"pricing.{_camel(k)}": v for k, v in prices.items() if v is not strawberry.UNSET})
+            values.update({f"pricing.{to_camel_case(k)}": v for k, v in prices.items() if v is not strawberry.UNSET})
         else:
-            values[_camel(name)] = value
+            values[to_camel_case(name)] = value
     return values

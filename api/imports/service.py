@@ -238,9 +238,10 @@ def _lifecycle(values: Mapping[str, Any], current: Mapping[str, Any] | None, now
 async def _insert(
     rows: Sequence[ImportRow], provider_ids: Mapping[str, int], now: datetime, by: AuthenticatedUser | None, reason: str
 ) -> None:
-    models = []
+    models, created = [], []
     for row in rows:
         values = _new_values(row, None)
+        created.append(values)
         columns = {**columns_of(values), **_lifecycle(values, None, now)}
         columns.update(provider=provider_ids[row.provider], universal_model_id=row.universal_model_id, version=1)
         if row.config is not None:
@@ -261,11 +262,11 @@ async def _insert(
                 row.universal_model_id,
                 1,
                 HistoryAction.IMPORTED,
-                field_changes({}, _new_values(row, None)),
+                field_changes({}, values),
                 by,
                 reason,
             )
-            for row in rows
+            for row, values in zip(rows, created, strict=True)
         ]
     )
 

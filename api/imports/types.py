@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import strawberry
 
 from api.imports.document import DocumentFormat, RowProblem
@@ -27,13 +29,7 @@ class ImportRowError:
 
     @classmethod
     def from_problem(cls, problem: RowProblem) -> ImportRowError:
-        return cls(
-            index=problem.index,
-            universal_model_id=problem.universal_model_id,
-            source_key=problem.source_key,
-            field=problem.field,
-            message=problem.message,
-        )
+        return cls(**asdict(problem))
 
 
 @strawberry.type
