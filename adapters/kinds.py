@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tables.choices import ProviderKind
+from domain.choices import ProviderKind
 
 __all__ = ["DEFAULT_BASE_URLS", "DEFAULT_DISPLAY_NAMES", "default_base_url"]
 

@@ -21,7 +21,7 @@ from api.database import migrate
 from api.imports.seed import seed_if_empty
 from api.secrets import generate_secret_key, load_secret_box
 from api.users import service as users
-from tables.choices import Role
+from domain.choices import Role
 
 __all__ = ["main"]
 

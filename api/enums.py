@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from tables.choices import CostTier, HistoryAction, ModelStatus, ProviderKind, Role, SpeedTier
+from domain.choices import CostTier, HistoryAction, ModelStatus, ProviderKind, Role, SpeedTier
 
 __all__ = ["CostTier", "HistoryAction", "ModelStatus", "ProviderKind", "Role", "SpeedTier"]
 

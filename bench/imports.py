@@ -32,8 +32,8 @@ from api.config import Settings
 from api.database import close_pool, count_statements, migrate, open_pool
 from api.users.service import create_user
 from bench.litellm_file import litellm_price_file
+from domain.choices import Role
 from tables.catalog import Provider
-from tables.choices import Role
 from tables.piccolo_app import ALL_TABLES
 
 __all__ = ["main"]

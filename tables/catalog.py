@@ -18,7 +18,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
-from tables.choices import CostTier, HistoryAction, ModelStatus, ProviderKind, SpeedTier
+from domain.choices import CostTier, HistoryAction, ModelStatus, ProviderKind, SpeedTier
 from tables.users import User
 
 __all__ = ["PRICE_DIGITS", "AiModel", "ModelHistory", "Provider"]

@@ -7,7 +7,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.constraints import Check
 from piccolo.table import Table
 
-from tables.choices import Role
+from domain.choices import Role
 
 __all__ = ["ApiToken", "User"]
 

@@ -29,7 +29,7 @@ from api.app import create_app  # noqa: E402
 from api.config import Settings  # noqa: E402
 from api.database import migrate  # noqa: E402
 from api.users import service as users  # noqa: E402
-from tables.choices import Role  # noqa: E402
+from domain.choices import Role  # noqa: E402
 from tests.database import drop_everything, empty_tables  # noqa: E402
 from tests.graphql import GraphQLClient  # noqa: E402
 

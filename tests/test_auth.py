@@ -6,7 +6,7 @@ import pytest
 
 from api.errors import Conflict, ValidationFailed
 from api.users import service as users
-from tables.choices import Role
+from domain.choices import Role
 from tables.users import ApiToken
 from tests.graphql import codes
 

@@ -9,8 +9,8 @@ import pytest
 
 from api.catalog.history import HistoryRow, write_history
 from api.database import count_statements
+from domain.choices import HistoryAction
 from tables.catalog import AiModel, ModelHistory
-from tables.choices import HistoryAction
 from tests.catalog import add_provider, create_model, model_row
 from tests.graphql import codes
 

@@ -14,7 +14,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from api.users import service as users
-from tables.choices import Role
+from domain.choices import Role
 from tables.users import ApiToken
 from tests.commands import COMMAND, cli
 

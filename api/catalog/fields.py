@@ -15,7 +15,7 @@ from typing import Any
 
 from api.errors import FieldError
 from api.scalars import decimal_text
-from tables.choices import CostTier, ModelStatus, SpeedTier
+from domain.choices import CostTier, ModelStatus, SpeedTier
 
 __all__ = [
     "CONTENT_FIELDS",

@@ -8,8 +8,8 @@ from typing import Any
 
 from api.catalog.fields import json_value
 from api.users.service import AuthenticatedUser
+from domain.choices import HistoryAction
 from tables.catalog import ModelHistory
-from tables.choices import HistoryAction
 
 __all__ = ["HistoryRow", "field_changes", "values_at_version", "write_history"]
 

@@ -12,12 +12,13 @@ from typing import Any, Generic, TypeVar
 from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count
 
+from api.catalog.rules import not_selectable_where, selectable_where, visible_where
 from api.database import is_postgres
 from api.errors import ValidationFailed
 from api.users.service import AuthenticatedUser
+from domain.choices import ModelStatus
 from tables.catalog import AiModel, ModelHistory, Provider
 from tables.chats import Chat
-from tables.choices import ModelStatus
 
 __all__ = [
     "MAX_PAGE",
@@ -37,7 +38,6 @@ __all__ = [
     "providers_by_id",
     "selectable_models",
     "text_argument",
-    "visible",
 ]
 
 MAX_PAGE = 500
@@ -67,17 +67,6 @@ class Page(Generic[T]):
     end_cursor: str | None
 
 
-def visible(viewer: AuthenticatedUser | None) -> Any:
-    """Public models, and the viewer's own private ones."""
-    if viewer is None:
-        return AiModel.owner.is_null()
-    return AiModel.owner.is_null() | (AiModel.owner == viewer.id)
-
-
-def _selectable() -> Any:
-    return (AiModel.status == ModelStatus.ACTIVE.value) & AiModel.enabled.eq(True) & AiModel.is_available.eq(True)
-
-
 def _like_pattern(text: str) -> str:
     escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -91,7 +80,7 @@ def text_argument(field: str, value: str) -> str:
 
 
 def _filter_where(model_filter: ModelFilter, viewer: AuthenticatedUser | None) -> list[Any]:
-    where = [visible(viewer)]
+    where = [visible_where(viewer)]
     f = model_filter
     for name, value in (("provider", f.provider), ("capability", f.capability), ("search", f.search)):
         if value is not None:
@@ -109,11 +98,7 @@ def _filter_where(model_filter: ModelFilter, viewer: AuthenticatedUser | None) -
         if wanted is not None:
             where.append(column.eq(wanted))
     if f.selectable is not None:
-        where.append(
-            _selectable()
-            if f.selectable
-            else WhereRaw("NOT (ai_models.status = 'ACTIVE' AND ai_models.enabled AND ai_models.is_available)")
-        )
+        where.append(selectable_where() if f.selectable else not_selectable_where())
     if f.capability is not None:
         if is_postgres():
             where.append(WhereRaw("ai_models.capabilities::jsonb @> jsonb_build_array({}::text)", f.capability))
@@ -189,12 +174,12 @@ async def all_models(model_filter: ModelFilter, viewer: AuthenticatedUser | None
 
 
 async def model_by_id(model_id: int, viewer: AuthenticatedUser | None) -> dict[str, Any] | None:
-    query = AiModel.select().where(AiModel.id == model_id, visible(viewer)).output(load_json=True)
+    query = AiModel.select().where(AiModel.id == model_id, visible_where(viewer)).output(load_json=True)
     return await query.first()
 
 
 async def model_by_universal_id(universal_model_id: str, viewer: AuthenticatedUser | None) -> dict[str, Any] | None:
-    query = AiModel.select().where(AiModel.universal_model_id == universal_model_id, visible(viewer))
+    query = AiModel.select().where(AiModel.universal_model_id == universal_model_id, visible_where(viewer))
     return await query.output(load_json=True).first()
 
 
@@ -203,7 +188,7 @@ async def default_model() -> dict[str, Any] | None:
 
 
 async def selectable_models(viewer: AuthenticatedUser | None) -> list[dict[str, Any]]:
-    query = AiModel.select().where(_selectable(), visible(viewer)).order_by(AiModel.universal_model_id)
+    query = AiModel.select().where(selectable_where(), visible_where(viewer)).order_by(AiModel.universal_model_id)
     return await query.output(load_json=True)
 
 

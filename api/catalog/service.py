@@ -13,11 +13,12 @@ from typing import Any
 from api.catalog.fields import CONTENT_FIELDS, FIELD_COLUMNS, LOCKABLE_FIELDS, check_values, values_of
 from api.catalog.history import HistoryRow, field_changes, values_at_version, write_history
 from api.catalog.lookup import model_by_id
+from api.catalog.rules import is_selectable
 from api.database import for_update, serialize, transaction
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
 from api.users.service import AuthenticatedUser
+from domain.choices import HistoryAction, ModelStatus
 from tables.catalog import AiModel, ModelHistory, Provider
-from tables.choices import HistoryAction, ModelStatus
 
 __all__ = [
     "CostEstimate",
@@ -313,7 +314,7 @@ async def set_default_model(model_id: int, *, by: AuthenticatedUser | None) -> d
         row = await _locked_row(model_id)
         if row["is_default"]:
             return row
-        if not (row["status"] == ModelStatus.ACTIVE.value and row["enabled"] and row["is_available"]):
+        if not is_selectable(row):
             raise ValidationFailed.one("id", "the default model must be selectable: active, enabled and available")
         current = await for_update(AiModel.select().where(AiModel.is_default.eq(True)).output(load_json=True)).first()
         if current is not None:

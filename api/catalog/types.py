@@ -13,6 +13,7 @@ from strawberry.utils.str_converters import to_camel_case
 
 from api.catalog import lookup
 from api.catalog.fields import values_of
+from api.catalog.rules import is_selectable
 from api.catalog.service import CostEstimate
 from api.context import Info
 from api.enums import CostTier, HistoryAction, ModelStatus, SpeedTier
@@ -167,7 +168,7 @@ class AiModelType:
             status=ModelStatus(row["status"]),
             enabled=row["enabled"],
             is_available=row["is_available"],
-            selectable=row["status"] == ModelStatus.ACTIVE.value and row["enabled"] and row["is_available"],
+            selectable=is_selectable(row),
             is_default=row["is_default"],
             locked_fields=list(row["locked_fields"]),
             version=row["version"],

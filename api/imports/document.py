@@ -18,7 +18,7 @@ from api.catalog.fields import CONTENT_FIELDS, PRICE_FIELDS, check_values
 from api.catalog.service import universal_id_problems
 from api.errors import FieldError, ValidationFailed
 from api.providers.service import PROVIDER_KEY, validate_base_url
-from tables.choices import ModelStatus, ProviderKind
+from domain.choices import ModelStatus, ProviderKind
 
 __all__ = [
     "CATALOG_FORMAT",

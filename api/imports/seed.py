@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from api.catalog.lookup import default_model, model_by_universal_id
+from api.catalog.rules import is_selectable
 from api.catalog.service import set_default_model
 from api.imports.service import ImportMode, ImportOutcome, import_models
 from tables.catalog import AiModel
@@ -25,7 +26,7 @@ async def seed_catalog() -> ImportOutcome:
     outcome = await import_models(document, mode=ImportMode.CREATE_ONLY, reason="starting catalog")
     if await default_model() is None:
         row = await model_by_universal_id(SEED_DEFAULT, None)
-        if row is not None and row["status"] == "ACTIVE" and row["enabled"] and row["is_available"]:
+        if row is not None and is_selectable(row):
             await set_default_model(row["id"], by=None)
     return outcome
 

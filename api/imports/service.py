@@ -26,8 +26,8 @@ from api.imports.document import (
     parse_litellm,
 )
 from api.users.service import AuthenticatedUser
+from domain.choices import HistoryAction, ModelStatus
 from tables.catalog import AiModel, Provider
-from tables.choices import HistoryAction, ModelStatus
 
 __all__ = ["ImportMode", "ImportOutcome", "import_models"]
 

@@ -16,8 +16,8 @@ from api.database import transaction
 from api.errors import FieldError, ValidationFailed
 from api.secrets import SecretBox
 from api.users.service import AuthenticatedUser
+from domain.choices import ProviderKind
 from tables.catalog import AiModel, Provider
-from tables.choices import ProviderKind
 
 __all__ = [
     "CLEAR",

@@ -11,7 +11,7 @@ from typing import Any
 
 from api.database import transaction
 from api.errors import Conflict, NotFound, ValidationFailed
-from tables.choices import Role
+from domain.choices import Role
 from tables.users import ApiToken, User
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The enumerations stored in the database, shared by tables, services and GraphQL."""
+"""The enumerations stored in the database, shared by tables, adapters, services and GraphQL."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""The vocabulary every layer shares (tables, adapters, services, GraphQL): the stored enumerations."""
