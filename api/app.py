@@ -10,18 +10,21 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.authentication import AuthenticationMiddleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from api.access_log import AccessLog
 from api.auth import TokenBackend
 from api.config import Settings
 from api.database import close_pool, database_answers, open_pool
 from api.graphql_app import CatalogGraphQL
 from api.limits import BodyLimit
-from api.request_id import RequestIdMiddleware
+from api.request_id import RequestIdMiddleware, request_id_of
 from api.schema import build_schema
 from api.secrets import load_secret_box
+from api.users.service import token_use_recorded
 
 __all__ = ["create_app"]
 
@@ -35,12 +38,24 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "unavailable"}, status_code=503)
 
 
+async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    """A failure outside GraphQL's own handling: the usual error shape with the request id, never text/plain."""
+    request_id = request_id_of(request.scope)
+    log.error("unexpected error in request %s", request_id, exc_info=error)
+    body = {
+        "message": f"Unexpected error (request id {request_id}).",
+        "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+    }
+    return JSONResponse({"errors": [body]}, status_code=500, headers={"X-Request-ID": request_id})
+
+
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     await open_pool()
     try:
         yield
     finally:
+        await token_use_recorded()
         await close_pool()
 
 
@@ -49,7 +64,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     secrets = load_secret_box(settings)
     graphql = CatalogGraphQL(build_schema(production=settings.production), settings=settings, secrets=secrets)
-    middleware = [Middleware(RequestIdMiddleware)]
+    middleware = [Middleware(RequestIdMiddleware), Middleware(AccessLog)]
+    if settings.allowed_hosts:
+        middleware.append(Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)))
     if settings.cors_origins:
         middleware.append(
             Middleware(
@@ -59,15 +76,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
             )
         )
-    return Starlette(
+    # Authentication first: only an admin's body may be larger than 1 MiB.
+    endpoint = AuthenticationMiddleware(BodyLimit(graphql), backend=TokenBackend())
+    app = Starlette(
         routes=[
-            Route(
-                "/graphql",
-                BodyLimit(AuthenticationMiddleware(graphql, backend=TokenBackend())),
-                methods=["GET", "POST"],
-            ),
+            Route("/graphql", endpoint, methods=["GET", "POST"]),
+            Route("/graphql/", endpoint, methods=["GET", "POST"]),
             Route("/healthz", healthz, methods=["GET"]),
         ],
         middleware=middleware,
+        exception_handlers={Exception: unexpected_error},
         lifespan=lifespan,
     )
+    # A redirect to the other spelling of a path would be built from the Host header.
+    app.router.redirect_slashes = False
+    return app

@@ -41,6 +41,7 @@ def serve(host: str, port: int, seed: bool) -> None:
     import uvicorn
 
     from api.app import create_app
+    from api.server import server_config
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("piccolo").setLevel(logging.WARNING)
@@ -48,18 +49,19 @@ def serve(host: str, port: int, seed: bool) -> None:
     load_secret_box(settings)  # refuse to start before touching the database
     first_token, seeded = run(_prepare(seed))
     url = f"http://{host}:{port}/graphql"
+    where = f"The API: {url}" if settings.production else f"GraphiQL: {url}"
     if seeded:
         click.echo(f"Seeded the catalog with {seeded} models (`modelcatalog models` lists them).")
     if first_token:
         click.echo(
             "\nCreated the admin user `admin`. Its token, shown only this once:\n\n"
             f"    {first_token}\n\n"
-            f"GraphiQL: {url}\n"
+            f"{where}\n"
             f'Add the header {{"Authorization": "Bearer {first_token}"}} to your requests.\n'
         )
-    elif not settings.production:
-        click.echo(f"GraphiQL: {url}")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    else:
+        click.echo(where)
+    uvicorn.Server(server_config(create_app(settings), host, port)).run()
 
 
 async def _prepare(seed: bool) -> tuple[str | None, int]:

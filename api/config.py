@@ -21,6 +21,7 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     secret_key: str | None = None
     cors_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()  # empty: any Host header
 
     @property
     def production(self) -> bool:
@@ -28,7 +29,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
-        """Settings from MODELCATALOG_ENV, DATABASE_URL, MODELCATALOG_SECRET_KEY and MODELCATALOG_CORS_ORIGINS."""
+        """Settings from DATABASE_URL and the MODELCATALOG_* variables."""
         env = (environ.get("MODELCATALOG_ENV") or "development").strip().lower()
         if env not in ("development", "production"):
             raise ConfigError(f"MODELCATALOG_ENV must be development or production, not {env!r}")
@@ -36,9 +37,11 @@ class Settings:
             env=env,
             database_url=environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             secret_key=(environ.get("MODELCATALOG_SECRET_KEY") or "").strip() or None,
-            cors_origins=tuple(
-                origin.strip()
-                for origin in (environ.get("MODELCATALOG_CORS_ORIGINS") or "").split(",")
-                if origin.strip()
-            ),
+            cors_origins=_list(environ.get("MODELCATALOG_CORS_ORIGINS")),
+            allowed_hosts=_list(environ.get("MODELCATALOG_ALLOWED_HOSTS")),
         )
+
+
+def _list(value: str | None) -> tuple[str, ...]:
+    """A comma-separated setting's items, trimmed, without empty ones."""
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())

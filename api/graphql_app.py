@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from cross_web import HTTPException  # what strawberry's views raise for bad requests
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -38,6 +40,18 @@ class CatalogGraphQL(GraphQL[Context, None]):
             # operation with plain text; clients get the usual error shape.
             response = JSONResponse(request_error_body(error.reason, "request"), status_code=error.status_code)
         await response(scope, receive, send)
+
+    def decode_json(self, data: str | bytes) -> object:
+        """The request's JSON; a body that is not UTF-8, too deeply nested or not an object is a clear 400."""
+        try:
+            value = json.loads(data)
+        except UnicodeDecodeError:
+            raise HTTPException(400, "The request body is not UTF-8 text") from None
+        except RecursionError:
+            raise HTTPException(400, "The request body is nested too deeply") from None
+        if not isinstance(value, dict | list):  # a list is a batch, which the view refuses with its own words
+            raise HTTPException(400, "The request body must be a JSON object with a `query`")
+        return value
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         caller = request.scope.get("user")

@@ -2,69 +2,76 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
-from typing import Any
+from collections.abc import Iterator
 
-from graphql import ASTValidationRule, FieldNode, GraphQLError, OperationDefinitionNode, parse
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
 from graphql.error import GraphQLSyntaxError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 
+from api.auth import RequestUser
 from api.errors import QueryTooComplex, request_error_body
+from api.query_cost import Measure, measure_document
 
 __all__ = [
     "MAX_BODY_BYTES",
+    "MAX_COST",
     "MAX_IMPORT_BODY_BYTES",
-    "AliasLimit",
     "BodyLimit",
-    "DepthLimit",
+    "DocumentLimits",
     "TokenLimit",
 ]
 
 MAX_DEPTH = 10
 MAX_ALIASES = 15
 MAX_TOKENS = 2000
-MAX_BODY_BYTES = 1024 * 1024
-MAX_IMPORT_BODY_BYTES = 50 * 1024 * 1024
+MAX_EXPANDED_FIELDS = 5000  # fields once every fragment spread is replaced by its fragment
+MAX_COST = 200_000
+MIB = 1024 * 1024
+MAX_BODY_BYTES = 1 * MIB
+MAX_IMPORT_BODY_BYTES = 50 * MIB
+BODY_IDLE_TIMEOUT_S = 10.0  # the longest pause between two chunks of a body
+BODY_TIMEOUT_S = 120.0  # the longest a whole body may take (50 MiB at a slow 3.5 Mbit/s)
 # Root fields that may arrive in a body larger than MAX_BODY_BYTES.
 LARGE_BODY_FIELDS = frozenset({"importModels"})
 
 
-class _TooComplexReports:
-    """A validation context whose reported errors carry QUERY_TOO_COMPLEX."""
+class DocumentLimits(SchemaExtension):
+    """Refuses, before validation, a document too deep, too aliased, too large expanded or too costly."""
 
-    def __init__(self, context: Any) -> None:
-        self._context = context
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._context, name)
-
-    def report_error(self, error: GraphQLError) -> None:
-        error.extensions = {**(error.extensions or {}), "code": QueryTooComplex.code}
-        self._context.report_error(error)
-
-
-def _too_complex(rule: type[ASTValidationRule]) -> type[ASTValidationRule]:
-    # strawberry's limiters report plain errors; the contract wants a code on them.
-    class Coded(rule):  # type: ignore[misc, valid-type]
-        def __init__(self, context: Any) -> None:
-            super().__init__(_TooComplexReports(context))
-
-    Coded.__name__ = f"Coded{rule.__name__}"
-    return Coded
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None and context.pre_execution_errors is None:
+            variables = context.variables if isinstance(context.variables, dict) else {}
+            measures = measure_document(context.schema._schema, context.graphql_document, variables)
+            problems = [error for name, measure in measures.items() for error in _problems(name, measure)]
+            if problems:
+                # Set before validation runs, these are the answer and validation is skipped.
+                context.pre_execution_errors = problems
+        yield
 
 
-class DepthLimit(QueryDepthLimiter):
-    def __init__(self) -> None:
-        super().__init__(max_depth=MAX_DEPTH)
-        self.validation_rules = [_too_complex(rule) for rule in self.validation_rules]
-
-
-class AliasLimit(MaxAliasesLimiter):
-    def __init__(self) -> None:
-        super().__init__(max_alias_count=MAX_ALIASES)
-        self.validation_rules = [_too_complex(rule) for rule in self.validation_rules]
+def _problems(operation: str, measure: Measure) -> list[GraphQLError]:
+    name = operation or "anonymous"
+    problems = []
+    if measure.depth > MAX_DEPTH:
+        problems.append(f"'{name}' exceeds maximum operation depth of {MAX_DEPTH}")
+    if measure.aliases > MAX_ALIASES:
+        problems.append(f"'{name}' has {measure.aliases:,} aliases; at most {MAX_ALIASES} are allowed")
+    if measure.fields > MAX_EXPANDED_FIELDS:
+        problems.append(
+            f"'{name}' expands to {measure.fields:,} fields with its fragments; at most {MAX_EXPANDED_FIELDS:,}"
+        )
+    if measure.cost > MAX_COST:
+        problems.append(
+            f"'{name}' costs {measure.cost:,}, over the budget of {MAX_COST:,} per request"
+            " (a field costs 1 for each object it is resolved for; a list counts as its `first` or its bound)"
+        )
+    extensions = {"code": QueryTooComplex.code, "cost": measure.cost, "budget": MAX_COST}
+    return [GraphQLError(message, extensions=extensions) for message in problems]
 
 
 class TokenLimit(MaxTokensLimiter):
@@ -90,7 +97,13 @@ def _only_large_body_fields(body: bytes) -> bool:
 
 
 class BodyLimit:
-    """Refuses bodies over 1 MiB with 413, but lets importModels send up to 50 MiB."""
+    """Caps request bodies at 1 MiB; an admin's operation of importModels alone may send up to 50 MiB.
+
+    It runs after authentication, so nobody else gets the larger allowance: a
+    body declared too large is refused before it is read, one that turns out
+    too large as soon as it passes the limit, and one that trickles in too
+    slowly once its time is up.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -99,33 +112,64 @@ class BodyLimit:
         if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
+        admin = _is_admin(scope)
+        allowance = MAX_IMPORT_BODY_BYTES if admin else MAX_BODY_BYTES
         declared = dict(scope["headers"]).get(b"content-length", b"0")
-        if declared.isdigit() and int(declared) > MAX_IMPORT_BODY_BYTES:
-            await self._refuse(scope, receive, send)
+        if declared.isdigit() and int(declared) > allowance:
+            await _refuse(413, _too_large(admin), scope, receive, send)
             return
-        body = bytearray()
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body += message.get("body", b"")
-            if len(body) > MAX_IMPORT_BODY_BYTES:
-                await self._refuse(scope, receive, send)
-                return
-            if not message.get("more_body", False):
-                break
-        if len(body) > MAX_BODY_BYTES and not _only_large_body_fields(bytes(body)):
-            await self._refuse(scope, receive, send)
+        try:
+            body = await _read_body(receive, allowance)
+        except _BodyTooLarge:
+            await _refuse(413, _too_large(admin), scope, receive, send)
             return
-        await self.app(scope, _replay(bytes(body), receive), send)
+        except TimeoutError:
+            await _refuse(408, "the request body did not arrive in time", scope, receive, send)
+            return
+        if body is None:  # the client went away
+            return
+        if len(body) > MAX_BODY_BYTES and not _only_large_body_fields(body):
+            await _refuse(413, _too_large(False), scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
 
-    @staticmethod
-    async def _refuse(scope: Scope, receive: Receive, send: Send) -> None:
-        message = (
-            f"the request body is over {MAX_BODY_BYTES // 1024 // 1024} MiB "
-            f"(importModels alone accepts up to {MAX_IMPORT_BODY_BYTES // 1024 // 1024} MiB)"
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _is_admin(scope: Scope) -> bool:
+    user = scope.get("user")
+    return isinstance(user, RequestUser) and user.user is not None and user.user.is_admin
+
+
+def _too_large(admin: bool) -> str:
+    if admin:
+        return (
+            f"the request body is over {MAX_IMPORT_BODY_BYTES // MIB} MiB; an operation of importModels alone"
+            f" may send up to {MAX_IMPORT_BODY_BYTES // MIB} MiB, any other up to {MAX_BODY_BYTES // MIB} MiB"
         )
-        await JSONResponse(request_error_body(message, "body"), status_code=413)(scope, receive, send)
+    return f"the request body is over {MAX_BODY_BYTES // MIB} MiB"
+
+
+async def _read_body(receive: Receive, allowance: int) -> bytes | None:
+    """The whole body, or None when the client disconnects; TimeoutError when it is too slow."""
+    body = bytearray()
+    deadline = asyncio.get_running_loop().time() + BODY_TIMEOUT_S
+    while True:
+        remaining = deadline - asyncio.get_running_loop().time()
+        message = await asyncio.wait_for(receive(), timeout=min(BODY_IDLE_TIMEOUT_S, max(remaining, 0.001)))
+        if message["type"] == "http.disconnect":
+            return None
+        body += message.get("body", b"")
+        if len(body) > allowance:
+            raise _BodyTooLarge
+        if not message.get("more_body", False):
+            return bytes(body)
+
+
+async def _refuse(status: int, message: str, scope: Scope, receive: Receive, send: Send) -> None:
+    await JSONResponse(request_error_body(message, "body"), status_code=status)(scope, receive, send)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:

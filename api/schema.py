@@ -16,9 +16,10 @@ from api.catalog.mutations import CatalogMutations
 from api.catalog.queries import CatalogQueries
 from api.errors import ErrorCodes
 from api.imports.resolvers import ImportMutations, ImportQueries
-from api.limits import AliasLimit, DepthLimit, TokenLimit
+from api.limits import DocumentLimits, TokenLimit
 from api.providers.mutations import ProviderMutations
 from api.providers.queries import ProviderQueries
+from api.request_checks import RequestValues
 from api.scalars import SCALAR_OVERRIDES
 from api.users.queries import UserQueries
 
@@ -37,7 +38,7 @@ class CatalogSchema(strawberry.Schema):
 
 def build_schema(*, production: bool = False) -> CatalogSchema:
     """The schema; production hides introspection and suggestions and masks bugs."""
-    extensions: list[Any] = [DepthLimit, AliasLimit, TokenLimit, partial(ErrorCodes, production=production)]
+    extensions: list[Any] = [DocumentLimits, TokenLimit, RequestValues, partial(ErrorCodes, production=production)]
     if production:
         extensions.append(DisableIntrospection)
     return CatalogSchema(

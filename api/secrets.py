@@ -6,6 +6,8 @@ encrypts, every one decrypts, so keys can be rotated without losing data.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from pathlib import Path
 
@@ -27,6 +29,20 @@ __all__ = [
 EXAMPLE_SECRET_KEYS = frozenset({"PTrIp-74hRS7imroMIbr_KpbHd_2m8ul_vRu27ZjJZY="})
 
 DEV_KEY_FILE_SUFFIX = ".secret-key"
+
+
+def _key_bytes(key: str) -> bytes | None:
+    """The 32 bytes a key stands for, however it is spelled (either base64 alphabet, padding): None if none."""
+    text = key.strip().replace("+", "-").replace("/", "_").rstrip("=")
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return raw if len(raw) == 32 else None
+
+
+# Compared as key bytes: the same key in the standard base64 alphabet is the same key to Fernet.
+_EXAMPLE_KEY_BYTES = frozenset(_key_bytes(key) for key in EXAMPLE_SECRET_KEYS)
 
 
 class SecretUnreadable(Exception):
@@ -89,7 +105,7 @@ def load_secret_box(settings: Settings) -> SecretBox:
     """The configured keys; in development a key generated once into a 0600 file."""
     if settings.secret_key:
         keys = [key.strip() for key in settings.secret_key.split(",") if key.strip()]
-        if settings.production and EXAMPLE_SECRET_KEYS.intersection(keys):
+        if settings.production and any(_key_bytes(key) in _EXAMPLE_KEY_BYTES for key in keys):
             raise ConfigError(
                 "MODELCATALOG_SECRET_KEY is an example value from the documentation; "
                 "generate your own with `modelcatalog generate-secret-key`"

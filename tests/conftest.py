@@ -50,6 +50,7 @@ def migrated_database() -> Iterator[None]:
 async def empty_database(migrated_database: None) -> AsyncIterator[None]:
     await empty_tables()
     yield
+    await users.token_use_recorded()  # the app writes a token's last use in the background
 
 
 @pytest.fixture

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 import pytest
 
 from api.errors import Conflict, ValidationFailed
 from api.users import service as users
 from domain.choices import Role
+from tables.engine import database_url, sqlite_path
 from tables.users import ApiToken
+from tests.database import is_postgres
 from tests.graphql import codes
 
 UPSERT = """mutation($input: ProviderInput!) { upsertProvider(input: $input) { key } }"""
@@ -80,6 +85,7 @@ async def test_tokens_are_stored_as_sha256_only(admin_token):
 async def test_using_a_token_records_when_it_was_last_used(client, admin_token):
     assert (await ApiToken.select(ApiToken.last_used_at).first())["last_used_at"] is None
     await client.data("{ me { username } }", token=admin_token)
+    await users.token_use_recorded()  # written beside the request, never in its way
     assert (await ApiToken.select(ApiToken.last_used_at).first())["last_used_at"] is not None
 
 
@@ -92,3 +98,22 @@ async def test_a_duplicate_username_is_a_conflict(admin_token):
 async def test_a_bad_username_is_refused(name):
     with pytest.raises(ValidationFailed):
         await users.create_user(name, Role.MEMBER)
+
+
+@pytest.mark.skipif(is_postgres(), reason="SQLite's single write lock is what a read must not wait for")
+async def test_a_read_is_answered_while_another_process_holds_the_write_lock(client, member_token):
+    """Recording a token's use is a write; it never makes a read wait for a long import's lock."""
+    database = sqlite_path(database_url())
+    assert database is not None
+    writer = sqlite3.connect(database, timeout=1, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # what a 100,000-model import holds for a minute
+    try:
+        started = time.perf_counter()
+        data = await client.data("{ me { username } }", token=member_token)
+        assert data == {"me": {"username": "bob"}}
+        assert time.perf_counter() - started < 2
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    await users.token_use_recorded()  # written once the lock is free
+    assert (await ApiToken.select(ApiToken.last_used_at).first())["last_used_at"] is not None

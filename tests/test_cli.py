@@ -100,20 +100,20 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serving() -> Iterator[tuple[int, list[str]]]:
-    """`modelcatalog serve` on a free port: its port and what it printed up to the GraphiQL line."""
+def serving(env: dict[str, str] | None = None, last: str = "GraphiQL:") -> Iterator[tuple[int, list[str]]]:
+    """`modelcatalog serve` on a free port: its port and what it printed up to the line holding `last`."""
     port = _free_port()
     server = subprocess.Popen(
         [COMMAND, "serve", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=os.environ.copy(),
+        env={**os.environ, **(env or {})},
     )
     try:
         lines: list[str] = []
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not (lines and "GraphiQL:" in lines[-1]):
+        while time.monotonic() < deadline and not (lines and last in lines[-1]):
             lines.append(server.stdout.readline())  # type: ignore[union-attr]
         yield port, lines
     finally:
@@ -148,3 +148,9 @@ def test_first_serve_creates_the_admin_and_prints_its_token_once():
     with serving() as (_, lines):
         assert "GraphiQL:" in lines[-1]
         assert not any(line.strip().startswith("mc_") for line in lines), lines
+
+
+def test_production_serve_does_not_offer_graphiql():
+    with serving({"MODELCATALOG_ENV": "production"}, last="The API:") as (port, lines):
+        assert f"The API: http://127.0.0.1:{port}/graphql" in "".join(lines)
+        assert not any("GraphiQL" in line for line in lines), lines

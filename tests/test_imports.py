@@ -69,7 +69,7 @@ async def test_export_writes_decimals_as_strings_and_never_a_key(client, admin_t
         token=admin_token,
     )
     await create_model(client, admin_token, **model_row(pricing={"inputPerMillion": "0.000125"}))
-    document = (await client.data(EXPORT, token=member_token))["exportCatalog"]
+    document = (await client.data(EXPORT, token=admin_token))["exportCatalog"]
     assert "sk-secret" not in json.dumps(document)
     assert document["providers"] == [{"key": "openai", "kind": "OPENAI", "displayName": "OpenAI", "baseUrl": None}]
     assert document["models"][0]["pricing"] == {
@@ -77,8 +77,9 @@ async def test_export_writes_decimals_as_strings_and_never_a_key(client, admin_t
         "outputPerMillion": None,
         "cachedInputPerMillion": None,
     }
-    filtered = (await client.data(EXPORT, {"filter": {"provider": "nobody"}}, token=member_token))["exportCatalog"]
+    filtered = (await client.data(EXPORT, {"filter": {"provider": "nobody"}}, token=admin_token))["exportCatalog"]
     assert filtered["models"] == [] and filtered["providers"] == []
+    assert codes(await client(EXPORT, token=member_token)) == ["FORBIDDEN"]  # a bulk read is an admin's
 
 
 async def test_importing_the_same_document_twice_changes_nothing_the_second_time(client, admin_token):

@@ -137,7 +137,7 @@ async def test_a_wrong_variable_is_a_validation_error(client, admin_token, varia
     query = "mutation($input: ProviderInput!) { upsertProvider(input: $input) { key } }"
     body = await client(query, variables, token=admin_token)
     assert codes(body) == ["VALIDATION_FAILED"]
-    assert body["errors"][0]["extensions"]["fields"][0]["field"] == "variables"
+    assert body["errors"][0]["extensions"]["fields"][0]["field"].startswith("variables")
 
 
 async def test_a_mutation_over_get_is_refused(client, admin_token):

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 
 from api.app import create_app
 from api.config import ConfigError, Settings
@@ -95,6 +96,19 @@ def test_production_refuses_a_documented_example_key(settings):
     example = next(iter(EXAMPLE_SECRET_KEYS))
     with pytest.raises(ConfigError, match="example"):
         create_app(replace(settings, env="production", secret_key=example))
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "PTrIp+74hRS7imroMIbr/KpbHd/2m8ul/vRu27ZjJZY=",  # the standard base64 alphabet: the same 32 bytes
+        " PTrIp-74hRS7imroMIbr_KpbHd_2m8ul_vRu27ZjJZY= ",
+        f"{Fernet.generate_key().decode()},PTrIp+74hRS7imroMIbr/KpbHd/2m8ul/vRu27ZjJZY=",  # second in the list
+    ],
+)
+def test_production_refuses_the_example_key_however_it_is_spelled(settings, spelling):
+    with pytest.raises(ConfigError, match="example"):
+        create_app(replace(settings, env="production", secret_key=spelling))
 
 
 def test_production_refuses_a_key_that_is_not_a_fernet_key(settings):

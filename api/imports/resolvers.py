@@ -7,7 +7,7 @@ from typing import Any, cast
 import strawberry
 from strawberry.scalars import JSON
 
-from api.auth import IsAdmin, IsSignedIn, require_admin
+from api.auth import IsAdmin, require_admin
 from api.catalog.types import ModelFilterInput
 from api.context import Info
 from api.imports.document import DocumentFormat
@@ -21,8 +21,8 @@ __all__ = ["ImportMutations", "ImportQueries"]
 @strawberry.type
 class ImportQueries:
     @strawberry.field(
-        permission_classes=[IsSignedIn],
-        description="The modelcatalog/v1 document of the public catalog, as importModels takes it back.",
+        permission_classes=[IsAdmin],
+        description="ADMIN: the modelcatalog/v1 document of the public catalog, as importModels takes it back.",
     )
     async def export_catalog(self, filter: ModelFilterInput | None = None) -> JSON:
         document: Any = await export_catalog(filter.to_filter() if filter else None)

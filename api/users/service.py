@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -25,7 +27,10 @@ __all__ = [
     "hash_token",
     "list_tokens",
     "revoke_token",
+    "token_use_recorded",
 ]
+
+log = logging.getLogger("modelcatalog.users")
 
 TOKEN_PREFIX = "mc_"
 FIRST_ADMIN = "admin"
@@ -33,6 +38,31 @@ USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 # last_used_at is a hint for people, not an audit log: writing it on every
 # request would turn each read into a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+# Token ids whose last use is being written, so a busy token writes once at a time.
+_recording: dict[int, asyncio.Task[None]] = {}
+
+
+def _record_use(token_id: int, at: datetime) -> None:
+    """Write the token's last use in the background: a read never waits for a writer's lock."""
+    if token_id in _recording:
+        return
+    task = asyncio.get_running_loop().create_task(_write_last_use(token_id, at))
+    _recording[token_id] = task
+    task.add_done_callback(lambda _: _recording.pop(token_id, None))
+
+
+async def _write_last_use(token_id: int, at: datetime) -> None:
+    try:
+        await ApiToken.update({ApiToken.last_used_at: at}).where(ApiToken.id == token_id)
+    except Exception as error:  # noqa: BLE001 - a hint for people; the next request writes it again
+        log.info("the last use of token %d was not recorded (%s)", token_id, type(error).__name__)
+
+
+async def token_use_recorded() -> None:
+    """Wait until every pending last-use write is done (at shutdown, and in tests)."""
+    await asyncio.gather(*_recording.values(), return_exceptions=True)
 
 
 @dataclass(frozen=True)
@@ -186,7 +216,7 @@ async def authenticate(token: str) -> AuthenticatedUser | None:
         return None
     now = _now()
     if row["last_used_at"] is None or now - row["last_used_at"] >= LAST_USED_RESOLUTION:
-        await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"])
+        _record_use(row["id"], now)
     return AuthenticatedUser(
         id=row["user_id"], username=row["username"], role=Role(row["role"]), created_at=row["created_at"]
     )
