@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
@@ -9,6 +10,9 @@ import pytest
 import respx
 
 from tests.adapters.support import FakeTime
+
+# Loading the CA bundle is most of what building a client costs; respx answers before TLS anyway.
+_TLS = ssl.create_default_context()
 
 
 @pytest.fixture
@@ -25,7 +29,7 @@ def router() -> Iterator[respx.MockRouter]:
 
 @pytest.fixture
 async def client(router: respx.MockRouter) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(verify=_TLS) as http:
         yield http
 
 

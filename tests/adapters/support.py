@@ -7,10 +7,15 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+import httpx
+import respx
+
+from adapters.base import Adapter, Listing
 from adapters.errors import ProviderError
 from adapters.http import HttpPolicy
+from adapters.kinds import default_base_url
 
-__all__ = ["KEY", "FakeTime", "assert_secret_free", "load"]
+__all__ = ["KEY", "FakeTime", "assert_secret_free", "listing_of", "load"]
 
 FIXTURES = Path(__file__).with_name("fixtures")
 
@@ -47,3 +52,21 @@ def assert_secret_free(error: ProviderError, *secrets: str) -> None:
     for secret in secrets or (KEY,):
         for text in (str(error), repr(error), repr(error.args), error.reason, printed):
             assert secret not in text
+
+
+async def listing_of(
+    adapter: type[Adapter],
+    body: Any,
+    router: respx.MockRouter,
+    client: httpx.AsyncClient,
+    *,
+    path: str = "/models",
+    base_url: str | None = None,
+    key: str | None = KEY,
+) -> Listing:
+    """The listing an adapter makes of one recorded body, served at its base URL and path."""
+    base = base_url or default_base_url(adapter.kind)
+    assert base is not None
+    router.get(base + path).respond(200, json=body)
+    made = adapter(base_url=base, api_key=key, client=client, policy=FakeTime().policy())
+    return await made.list_models()
