@@ -40,9 +40,9 @@ DEFAULT_POLICY = HttpPolicy()
 
 _REASONS = {
     400: "the provider refused the request",
-    401: "authentication failed (check the API key)",
-    403: "permission denied (check the API key)",
-    404: "not found (check the base URL)",
+    401: "the API key was refused",
+    403: "permission denied: the key may not list models",
+    404: "no model list at this base URL",
     429: "rate limited",
 }
 
