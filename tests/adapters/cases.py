@@ -35,6 +35,7 @@ class Case:
     model_ids: tuple[str, ...]
     refusal: tuple[int, Any]  # the provider's own answer to a bad key
     auth: dict[str, str]  # the headers the key travels in
+    rate_limited: tuple[dict[str, str], Any]  # the provider's own 429: headers and body
     uses_default_base: bool = True
 
     @property
@@ -126,6 +127,7 @@ CASES = [
         ),
         (401, load("openai_401.json")),
         BEARER,
+        ({"retry-after": "3", "x-ratelimit-reset-requests": "2m59.56s"}, load("openai_429.json")),
     ),
     Case(
         AnthropicAdapter,
@@ -144,6 +146,10 @@ CASES = [
         ),
         (401, load("anthropic_401.json")),
         {"x-api-key": KEY, "anthropic-version": "2023-06-01"},
+        (
+            {"retry-after": "3", "anthropic-ratelimit-requests-reset": "2026-11-25T12:00:03Z"},
+            load("anthropic_429.json"),
+        ),
     ),
     Case(
         GoogleAdapter,
@@ -152,6 +158,7 @@ CASES = [
         ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.0-flash", "gemma-3-27b-it", "gemini-flash-latest"),
         (400, load("google_400_bad_key.json")),  # Gemini answers a bad key with 400, not 401
         {"x-goog-api-key": KEY},
+        ({}, load("google_429.json")),  # the wait is in the body (RetryInfo), never in a header
     ),
     Case(
         GroqAdapter,
@@ -168,6 +175,7 @@ CASES = [
         ),
         (401, load("groq_401.json")),
         BEARER,
+        ({"retry-after": "3"}, load("groq_429.json")),
     ),
     Case(
         MistralAdapter,
@@ -176,6 +184,7 @@ CASES = [
         ("mistral-medium-latest", "open-mistral-nemo", "devstral-small-2507", "open-mixtral-8x7b"),
         (401, load("mistral_401.json")),
         BEARER,
+        ({"retry-after": "3"}, load("mistral_429.json")),
     ),
     Case(
         OpenRouterAdapter,
@@ -184,6 +193,7 @@ CASES = [
         ("openai/gpt-4o-mini", "anthropic/claude-sonnet-4", "meta-llama/llama-3.3-70b-instruct:free"),
         (401, load("openrouter_401.json")),
         BEARER,
+        ({}, load("openrouter_429.json")),  # its reset time is inside the body, in epoch milliseconds
     ),
     Case(
         OllamaAdapter,
@@ -192,6 +202,7 @@ CASES = [
         ("deepseek-r1", "llama3.2", "qwen3:8b"),
         (401, {"error": "unauthorized"}),  # ollama.com; a local server has no auth
         BEARER,
+        ({}, {"error": "rate limit exceeded"}),
     ),
     Case(
         OpenAICompatibleAdapter,
@@ -200,6 +211,7 @@ CASES = [
         ("Qwen/Qwen2.5-7B-Instruct", "sql-lora", "support-tone-lora", "/llm_reco_ssd/zangdunju/vllm/models/test/"),
         (401, load("vllm_401.json")),
         BEARER,
+        ({"retry-after": "3"}, {"error": {"message": "Too many requests", "type": "RateLimitError", "code": 429}}),
         uses_default_base=False,
     ),
 ]

@@ -69,15 +69,16 @@ async def test_a_refused_key_is_a_provider_error_without_the_key(
 
 
 @every_adapter
-async def test_a_429_is_retried_after_the_wait_it_asks_for(
+async def test_a_429_is_retried_after_the_wait_it_asks_for_or_a_backoff(
     case: Case, router: respx.MockRouter, client: httpx.AsyncClient, fake_time: FakeTime
 ) -> None:
     first = case.mount(router, case.base_url)[0]
     listed = first.return_value
-    first.side_effect = [httpx.Response(429, headers={"retry-after": "3"}, json={"error": {"message": KEY}}), listed]
+    headers, body = case.rate_limited
+    first.side_effect = [httpx.Response(429, headers=headers, json=body), listed]
     listing = await build(case, client, fake_time).list_models()
     assert tuple(model.model_id for model in listing.models) == case.model_ids
-    assert fake_time.sleeps == [3.0]
+    assert fake_time.sleeps == ([3.0] if "retry-after" in headers else [1.0])  # else the first backoff
 
 
 @every_adapter
