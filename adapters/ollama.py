@@ -19,6 +19,8 @@ SHOW_CONCURRENCY = 4  # one Ollama host answers show from disk; a few at a time 
 # What of /api/show is kept as config: license and template texts run to kilobytes per model.
 _SHOW_KEPT = ("capabilities", "details", "model_info", "parameters", "remote_model", "remote_host", "modified_at")
 _FREE = Price(Decimal(0), Decimal(0), Decimal(0))
+# Ollama's capability names that are also vocabulary tags; `completion`, `insert`, `embedding`, `image` are not.
+_TAGS = ("tools", "vision", "thinking", "audio")
 
 
 def _context_length(model_info: Fields | None) -> int | None:
@@ -78,14 +80,13 @@ class OllamaAdapter(OpenAICompatibleAdapter):
         capabilities = show.strings("capabilities")  # absent before Ollama 0.6.4: nothing stated
         if capabilities is not None and "completion" not in capabilities:
             return None
-        listed = {"tools", "vision", "thinking", "audio"}
         details = tag.child("details") or Fields({}, label=tag.label)
         remote = tag.text("remote_host") or show.text("remote_host")
         return StatedModel(
             # Ollama resolves a bare name to `:latest`, and people (and the seed catalog) write the bare name.
             name.removesuffix(":latest"),
             context_window=_context_length(show.child("model_info")) or details.integer("context_length"),
-            tags={} if capabilities is None else {each: each in capabilities for each in listed},
+            tags={} if capabilities is None else {each: each in capabilities for each in _TAGS},
             pricing=None if remote else _FREE,  # a model on one's own machine costs nothing per token
             config={"tag": tag.raw, "show": {key: show.raw[key] for key in _SHOW_KEPT if key in show.raw}},
         )

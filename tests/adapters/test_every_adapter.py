@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 import respx
@@ -31,6 +33,7 @@ async def test_lists_every_text_chat_model_on_every_page(
     assert tuple(model.model_id for model in listing.models) == case.model_ids
     assert listing.warnings == ()
     assert all(route.call_count == 1 for route in routes)
+    assert json.loads(json.dumps([model.config for model in listing.models], allow_nan=False))  # stored as JSON
 
 
 @every_adapter
