@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from api.errors import FieldError, ValidationFailed
@@ -48,9 +48,9 @@ MAX_CAPABILITIES = 64
 MAX_REASON = 1000
 CAPABILITY = re.compile(r"[a-z0-9][a-z0-9_.:-]{0,63}")  # used with fullmatch: `$` lets a trailing newline in
 # A price written as text: ASCII digits, one optional dot, an optional minus (to be told it is negative) and an
-# optional short exponent ("1e-6" is exact and unambiguous). Python's Decimal also reads "1_000", " 1.5 " and
-# other scripts' digits; a price file that holds those was not written for a machine, so they are refused.
-PRICE_TEXT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?")
+# optional exponent ("1e-6" is exact and unambiguous; the bounds judge the number it makes). Python's Decimal
+# also reads "1_000", " 1.5 " and other scripts' digits; a price written so was not meant for a machine.
+PRICE_TEXT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 NOT_FINITE = frozenset({"nan", "snan", "inf", "infinity"})
 PRICE_RULE = "a decimal number of US dollars per million tokens"
 
@@ -250,7 +250,12 @@ def price(value: Any) -> Decimal | None:
 
 def _price_text(text: str) -> Decimal:
     if PRICE_TEXT.fullmatch(text):
-        return Decimal(text)
+        try:
+            return Decimal(text)
+        except InvalidOperation:  # an exponent beyond what a decimal holds: far too small or far too large
+            tiny = "e-" in text.lower()
+            bound = f"at most {PRICE_PLACES} decimal places" if tiny else f"at most {MAX_PRICE:,} US dollars"
+            raise ValueError(bound) from None
     if text.lower().lstrip("+-") in NOT_FINITE:
         raise ValueError("a finite number")
     raise ValueError(f'{PRICE_RULE}, written plainly: ASCII digits and one optional dot, such as "2.5"')

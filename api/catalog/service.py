@@ -16,6 +16,7 @@ from api.catalog.rules import universal_id_problems, with_locks
 from api.catalog.writer import ModelChange, NewModel
 from api.database import retrying, transaction
 from api.errors import Conflict, FieldError, NotFound, ValidationFailed
+from api.providers.rules import PROVIDER_KEY_RULE, is_provider_key
 from api.text import printable
 from api.users.service import AuthenticatedUser
 from domain.choices import HistoryAction
@@ -67,8 +68,8 @@ async def _change(
 
 
 async def _provider_id(key: Any) -> int:
-    if not isinstance(key, str) or not key:
-        raise ValidationFailed.one("provider", "a provider key")
+    if not is_provider_key(key):
+        raise ValidationFailed.one("provider", f"a provider key: {PROVIDER_KEY_RULE}")
     provider = await Provider.select(Provider.id).where(Provider.key == key).first()
     if provider is None:
         raise ValidationFailed.one("provider", f'no provider "{key[:64]}"; create it with upsertProvider first')
