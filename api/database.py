@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import io
-from collections.abc import Iterator
+import logging
+import math
+import random
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
+import asyncpg
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.engine import engine_finder
-from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 
+from api.errors import Unavailable
+
 __all__ = [
+    "WRITE_ATTEMPTS",
+    "WRITE_LOCK_WAIT_S",
+    "Contended",
     "MigrationFailed",
     "StatementCount",
     "close_pool",
@@ -25,9 +37,22 @@ __all__ = [
     "is_postgres",
     "migrate",
     "open_pool",
+    "retrying",
     "serialize",
     "transaction",
 ]
+
+log = logging.getLogger("modelcatalog.database")
+
+# How long a write waits for a lock (SQLite's one write lock, a PostgreSQL row or
+# advisory lock) before it gives up with UNAVAILABLE. A change to one model takes
+# milliseconds, so 5 s only runs out behind a long import; the client then hears
+# "busy, retry in 5 s" at once instead of hanging for SQLite's 30 s default.
+WRITE_LOCK_WAIT_S = 5.0
+# A transaction that deadlocked or lost a serialization race runs again, up to
+# this many times in all, after a jittered back-off that doubles from BACKOFF_S.
+WRITE_ATTEMPTS = 4
+BACKOFF_S = 0.05
 
 
 class MigrationFailed(Exception):
@@ -75,8 +100,47 @@ async def close_pool() -> None:
         await engine.close_connection_pool()
 
 
+def _lock_wait_ms() -> int:
+    return max(1, round(WRITE_LOCK_WAIT_S * 1000))
+
+
+# piccolo's transaction classes carry no annotations, hence the ignores below.
+class _SQLiteWrite(SQLiteTransaction):
+    """BEGIN IMMEDIATE after a busy timeout of WRITE_LOCK_WAIT_S."""
+
+    async def get_connection(self) -> Any:
+        connection = await super().get_connection()  # type: ignore[no-untyped-call]
+        await connection.execute(f"PRAGMA busy_timeout = {_lock_wait_ms()}")
+        return connection
+
+    async def begin(self) -> None:
+        try:
+            await super().begin()  # type: ignore[no-untyped-call]
+        except BaseException:
+            await self.connection.close()  # piccolo leaves the connection open when BEGIN fails
+            raise
+
+
+class _PostgresWrite(PostgresTransaction):
+    """A transaction whose lock waits end after WRITE_LOCK_WAIT_S."""
+
+    async def begin(self) -> None:
+        try:
+            await super().begin()  # type: ignore[no-untyped-call]
+            await self.connection.execute(f"SET LOCAL lock_timeout = '{_lock_wait_ms()}ms'")
+        except BaseException:
+            # piccolo releases the connection in __aexit__, which a failed __aenter__ never reaches
+            if self.transaction.is_active():
+                await self.transaction.rollback()
+            if self.engine.pool:
+                await self.engine.pool.release(self.connection)
+            else:
+                await self.connection.close()
+            raise
+
+
 def transaction() -> Any:
-    """A transaction for writing; on SQLite it takes the write lock at BEGIN.
+    """A transaction for writing, whose lock waits end after WRITE_LOCK_WAIT_S; on SQLite it locks at BEGIN.
 
     SQLite's default (deferred) transaction that reads before it writes fails
     with "database is locked" when another writer commits in between, without
@@ -84,9 +148,77 @@ def transaction() -> Any:
     """
     engine = engine_finder()
     if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    assert engine is not None
-    return engine.transaction()
+        return _SQLiteWrite(engine=engine, transaction_type=TransactionType.immediate)
+    assert isinstance(engine, PostgresEngine)
+    return _PostgresWrite(engine=engine)
+
+
+class Contended(Unavailable):
+    """Raised inside a transaction that lost a race it may win by running again (a row created meanwhile)."""
+
+
+@dataclass(frozen=True)
+class _Busy:
+    message: str
+    again: bool  # whether running the transaction again may succeed now
+    retry_after: int
+
+
+DEADLOCK, SERIALIZATION_FAILURE, LOCK_NOT_AVAILABLE = "40P01", "40001", "55P03"
+
+
+def _busy(error: BaseException) -> _Busy | None:
+    """What kind of contention the error is, or None for any other error."""
+    waited = max(1, math.ceil(WRITE_LOCK_WAIT_S))
+    if isinstance(error, Contended):
+        return _Busy(error.message, True, error.retry_after)
+    if isinstance(error, asyncpg.PostgresError):
+        state = getattr(error, "sqlstate", None)
+        if state in (DEADLOCK, SERIALIZATION_FAILURE):
+            return _Busy("the change kept colliding with concurrent changes; try again", True, 1)
+        if state == LOCK_NOT_AVAILABLE:
+            return _Busy(f"the database is busy with another change; try again in {waited} s", False, waited)
+    if isinstance(error, sqlite3.OperationalError):
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return _Busy(f"the database is busy with another change; try again in {waited} s", False, waited)
+    return None
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def retrying(write: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Re-run a write's transaction after a deadlock or a lost race; UNAVAILABLE once that or a lock wait runs out."""
+
+    @functools.wraps(write)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        engine = engine_finder()
+        if engine is not None and engine.transaction_exists():
+            return await write(*args, **kwargs)  # part of a caller's transaction: only the whole may run again
+        attempt = 1
+        while True:
+            try:
+                return await write(*args, **kwargs)
+            except (asyncpg.PostgresError, sqlite3.OperationalError, Contended) as error:
+                busy = _busy(error)
+                if busy is None:
+                    raise
+                if not busy.again or attempt >= WRITE_ATTEMPTS:
+                    raise Unavailable(busy.message, retry_after=busy.retry_after) from error
+                log.info(
+                    "%s: attempt %d of %d lost a race (%s); running it again",
+                    write.__name__,
+                    attempt,
+                    WRITE_ATTEMPTS,
+                    error,
+                )
+            # Jitter, so the transactions that collided do not collide again in step.
+            await asyncio.sleep(BACKOFF_S * 2 ** (attempt - 1) * random.uniform(0.5, 1.5))
+            attempt += 1
+
+    return run
 
 
 async def serialize(name: str) -> None:

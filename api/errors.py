@@ -29,6 +29,7 @@ __all__ = [
     "RateLimited",
     "StaleDiff",
     "Unauthenticated",
+    "Unavailable",
     "ValidationFailed",
     "request_error_body",
 ]
@@ -87,6 +88,20 @@ class BlockedUrl(CatalogError):
 
 class QueryTooComplex(CatalogError):
     code = "QUERY_TOO_COMPLEX"
+
+
+class Unavailable(CatalogError):
+    """The database is busy (a lock held too long, a deadlock that kept coming back): retry later."""
+
+    code = "UNAVAILABLE"
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"code": self.code, "retryAfter": self.retry_after}
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import decimal
-from typing import Any
+from typing import Any, NewType
 
-from strawberry.schema.types.base_scalars import DecimalDefinition
 from strawberry.types.scalar import ScalarDefinition
 
-__all__ = ["SCALAR_OVERRIDES", "decimal_text"]
+__all__ = ["SCALAR_OVERRIDES", "DecimalText", "decimal_text"]
+
+# A Decimal argument as the client wrote it. Python's Decimal() would read "1_000",
+# " 1.5 " and Arabic-Indic digits without a word; the service's own parser
+# (api/catalog/fields.py `price`) judges the text instead, on every path alike,
+# and names the field when it refuses it.
+DecimalText = NewType("DecimalText", str)
 
 
 def decimal_text(value: decimal.Decimal) -> str:
@@ -17,14 +22,25 @@ def decimal_text(value: decimal.Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def submitted_decimal(value: object) -> DecimalText:
+    """A Decimal argument's text: a string as sent, a JSON number by its shortest decimal text."""
+    if isinstance(value, str):
+        return DecimalText(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return DecimalText(repr(value))
+    raise ValueError('a decimal number written as a string, such as "2.5"')
+
+
 DecimalPlain = ScalarDefinition(
     name="Decimal",
     description="An exact decimal number, as a string: US dollars per million tokens, or dollars for a cost.",
     specified_by_url=None,
     serialize=decimal_text,
-    parse_value=DecimalDefinition.parse_value,
+    parse_value=submitted_decimal,
     parse_literal=None,
     origin=decimal.Decimal,
 )
 
-SCALAR_OVERRIDES: dict[object, Any] = {decimal.Decimal: DecimalPlain}
+# Decimals go out through decimal_text; Decimal arguments are typed DecimalText and come in through
+# submitted_decimal. Both are the one scalar the contract calls Decimal.
+SCALAR_OVERRIDES: dict[object, Any] = {decimal.Decimal: DecimalPlain, DecimalText: DecimalPlain}

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from api.errors import FieldError
+from api.errors import FieldError, ValidationFailed
 from api.scalars import decimal_text
+from api.text import identifier_problem, name_problem, printable, prose_problem
 from domain.choices import CostTier, ModelStatus, SpeedTier
 
 __all__ = [
@@ -22,11 +23,16 @@ __all__ = [
     "FIELD_COLUMNS",
     "LOCKABLE_FIELDS",
     "MAX_CONTEXT",
+    "MAX_ID",
+    "MAX_NAME",
     "MAX_PRICE",
+    "MAX_REASON",
     "PRICE_FIELDS",
     "check_values",
+    "clean_reason",
     "json_value",
     "plain_decimal",
+    "price",
     "values_of",
 ]
 
@@ -39,7 +45,14 @@ MAX_NAME = 200
 MAX_ID = 256
 MAX_DESCRIPTION = 10_000
 MAX_CAPABILITIES = 64
-CAPABILITY = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,63}$")
+MAX_REASON = 1000
+CAPABILITY = re.compile(r"[a-z0-9][a-z0-9_.:-]{0,63}")  # used with fullmatch: `$` lets a trailing newline in
+# A price written as text: ASCII digits, one optional dot, an optional minus (to be told it is negative) and an
+# optional exponent ("1e-6" is exact and unambiguous; the bounds judge the number it makes). Python's Decimal
+# also reads "1_000", " 1.5 " and other scripts' digits; a price written so was not meant for a machine.
+PRICE_TEXT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+NOT_FINITE = frozenset({"nan", "snan", "inf", "infinity"})
+PRICE_RULE = "a decimal number of US dollars per million tokens"
 
 PRICE_FIELDS = {
     "pricing.inputPerMillion": "input_price",
@@ -101,6 +114,18 @@ def json_value(value: Any) -> Any:
     return value
 
 
+def clean_reason(reason: str | None) -> str | None:
+    """The reason given for a change, trimmed; None when blank."""
+    if reason is None or not reason.strip():
+        return None
+    if len(reason) > MAX_REASON:
+        raise ValidationFailed.one("reason", f"at most {MAX_REASON} characters")
+    problem = prose_problem(reason)
+    if problem:
+        raise ValidationFailed.one("reason", problem)
+    return reason.strip()
+
+
 def check_values(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldError]]:
     """The given values, cleaned, and what is wrong with them: the bounds of every path."""
     clean: dict[str, Any] = {}
@@ -115,11 +140,13 @@ def check_values(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldE
 
 def _clean(name: str, value: Any) -> Any:
     if name in ("displayName",):
-        return _text(value, MAX_NAME, required=True)
+        return _text(value, MAX_NAME, required=True, problem_of=name_problem)
     if name in ("modelId", "universalModelId"):
         return _identifier(value)
     if name == "description":
-        return None if value is None else _text(value, MAX_DESCRIPTION, required=False) or None
+        return (
+            None if value is None else _text(value, MAX_DESCRIPTION, required=False, problem_of=prose_problem) or None
+        )
     if name in ("contextWindow", "maxOutputTokens"):
         return _token_count(value)
     if name in ("supportsTools", "supportsVision", "enabled"):
@@ -135,7 +162,7 @@ def _clean(name: str, value: Any) -> Any:
     raise ValueError("not a field of a model")
 
 
-def _text(value: Any, limit: int, *, required: bool) -> str:
+def _text(value: Any, limit: int, *, required: bool, problem_of: Callable[[str], str | None]) -> str:
     if not isinstance(value, str):
         raise ValueError("a string")
     text: str = value.strip()
@@ -143,8 +170,9 @@ def _text(value: Any, limit: int, *, required: bool) -> str:
         raise ValueError("must not be empty")
     if len(text) > limit:
         raise ValueError(f"at most {limit} characters")
-    if any(ord(c) < 32 and c not in "\n\t" for c in text):
-        raise ValueError("no control characters")
+    problem = problem_of(text)
+    if problem:
+        raise ValueError(problem)
     return text
 
 
@@ -155,8 +183,9 @@ def _identifier(value: Any) -> str:
         raise ValueError("must not be empty")
     if len(value) > MAX_ID:
         raise ValueError(f"at most {MAX_ID} characters")
-    if value != value.strip() or any(c.isspace() or ord(c) < 32 for c in value):
-        raise ValueError("no spaces or control characters")
+    problem = identifier_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -177,8 +206,9 @@ def _capabilities(value: Any) -> list[str]:
         raise ValueError("a list of strings")
     tags: list[str] = []
     for tag in value:
-        if not CAPABILITY.match(tag):
-            raise ValueError(f'"{tag[:70]}" is not a lower-case tag such as "tools", "vision" or "json"')
+        if not CAPABILITY.fullmatch(tag):
+            shown = printable(tag[:70])
+            raise ValueError(f'"{shown}" is not a lower-case tag such as "tools", "vision" or "json"')
         if tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_CAPABILITIES:
@@ -200,12 +230,12 @@ def price(value: Any) -> Decimal | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        raise ValueError("a decimal number of US dollars per million tokens")
-    try:
+        raise ValueError(PRICE_RULE)
+    if isinstance(value, Decimal):
+        number = value
+    else:
         # A float goes through its shortest decimal text: 0.15, never 0.1499999...
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
-        raise ValueError("a decimal number of US dollars per million tokens") from None
+        number = _price_text(repr(value) if isinstance(value, float) else str(value))
     if not number.is_finite():
         raise ValueError("a finite number")
     if not 0 <= number <= MAX_PRICE:
@@ -216,6 +246,19 @@ def price(value: Any) -> Decimal | None:
     if significant > PRICE_DIGITS:
         raise ValueError(f"at most {PRICE_DIGITS} significant digits")
     return plain_decimal(number)
+
+
+def _price_text(text: str) -> Decimal:
+    if PRICE_TEXT.fullmatch(text):
+        try:
+            return Decimal(text)
+        except InvalidOperation:  # an exponent beyond what a decimal holds: far too small or far too large
+            tiny = "e-" in text.lower()
+            bound = f"at most {PRICE_PLACES} decimal places" if tiny else f"at most {MAX_PRICE:,} US dollars"
+            raise ValueError(bound) from None
+    if text.lower().lstrip("+-") in NOT_FINITE:
+        raise ValueError("a finite number")
+    raise ValueError(f'{PRICE_RULE}, written plainly: ASCII digits and one optional dot, such as "2.5"')
 
 
 def _digits(number: Decimal) -> tuple[int, int]:

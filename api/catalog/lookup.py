@@ -12,9 +12,11 @@ from typing import Any, Generic, TypeVar
 from piccolo.columns.combination import WhereRaw
 from piccolo.query.functions.aggregate import Count
 
+from api.catalog.fields import MAX_ID
 from api.catalog.rules import not_selectable_where, selectable_where, visible_where
 from api.database import is_postgres
 from api.errors import ValidationFailed
+from api.text import storable_problem
 from api.users.service import AuthenticatedUser
 from domain.choices import ModelStatus
 from tables.catalog import AiModel, ModelHistory, Provider
@@ -22,6 +24,7 @@ from tables.chats import Chat
 
 __all__ = [
     "MAX_PAGE",
+    "MAX_SEARCH",
     "ModelFilter",
     "Page",
     "all_models",
@@ -41,6 +44,11 @@ __all__ = [
 ]
 
 MAX_PAGE = 500
+# Bounds of what a query matches against: a search is a few words (SQLite refuses a LIKE pattern of
+# 50,000 characters as "too complex"); a provider key or a tag is a short slug; a cursor is ours.
+MAX_SEARCH = 200
+MAX_SLUG = 64
+MAX_CURSOR = 512
 T = TypeVar("T")
 
 
@@ -72,19 +80,26 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def text_argument(field: str, value: str) -> str:
-    """A string a client sends to match against stored text; PostgreSQL text cannot hold NUL."""
-    if "\x00" in value:
-        raise ValidationFailed.one(field, "no NUL characters")
+def text_argument(field: str, value: str, limit: int = MAX_ID) -> str:
+    """A string a client sends to match against stored text: at most `limit` characters, and storable."""
+    if len(value) > limit:
+        raise ValidationFailed.one(field, f"at most {limit} characters")
+    problem = storable_problem(value)
+    if problem:
+        raise ValidationFailed.one(field, problem)
     return value
 
 
 def _filter_where(model_filter: ModelFilter, viewer: AuthenticatedUser | None) -> list[Any]:
     where = [visible_where(viewer)]
     f = model_filter
-    for name, value in (("provider", f.provider), ("capability", f.capability), ("search", f.search)):
+    for name, value, limit in (
+        ("provider", f.provider, MAX_SLUG),
+        ("capability", f.capability, MAX_SLUG),
+        ("search", f.search, MAX_SEARCH),
+    ):
         if value is not None:
-            text_argument(f"filter.{name}", value)
+            text_argument(f"filter.{name}", value, limit)
     if f.provider is not None:
         where.append(AiModel.provider.key == f.provider)
     if f.status is not None:
@@ -127,6 +142,8 @@ def encode_cursor(kind: str, value: str) -> str:
 
 def decode_cursor(kind: str, cursor: str) -> str:
     """The position an opaque cursor holds; VALIDATION_FAILED for one we did not give."""
+    if len(cursor) > MAX_CURSOR:
+        raise ValidationFailed.one("after", "not a cursor this query gave out")
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):

@@ -18,6 +18,7 @@ from api.catalog.service import CostEstimate
 from api.context import Info
 from api.enums import CostTier, HistoryAction, ModelStatus, SpeedTier
 from api.providers.types import ProviderType
+from api.scalars import DecimalText
 from api.users.types import UserType
 
 __all__ = [
@@ -258,9 +259,9 @@ class ModelFilterInput:
 
 @strawberry.input
 class PricingInput:
-    input_per_million: Decimal | None = strawberry.UNSET
-    output_per_million: Decimal | None = strawberry.UNSET
-    cached_input_per_million: Decimal | None = strawberry.UNSET
+    input_per_million: DecimalText | None = strawberry.UNSET
+    output_per_million: DecimalText | None = strawberry.UNSET
+    cached_input_per_million: DecimalText | None = strawberry.UNSET
 
 
 @strawberry.input

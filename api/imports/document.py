@@ -15,9 +15,10 @@ from typing import Any
 
 from adapters.kinds import DEFAULT_DISPLAY_NAMES
 from api.catalog.fields import CONTENT_FIELDS, PRICE_FIELDS, check_values
-from api.catalog.service import universal_id_problems
+from api.catalog.rules import change_problems, universal_id_problems
 from api.errors import FieldError, ValidationFailed
-from api.providers.service import PROVIDER_KEY, validate_base_url
+from api.providers.rules import PROVIDER_KEY_RULE, display_name_problem, is_provider_key, validate_base_url
+from api.text import printable
 from domain.choices import ModelStatus, ProviderKind
 
 __all__ = [
@@ -195,8 +196,8 @@ def _catalog_providers(entries: list[Any]) -> list[ProviderRow]:
             problems.append(FieldError(where, "an object with key and kind"))
             continue
         key, kind = entry.get("key"), entry.get("kind")
-        if not isinstance(key, str) or not PROVIDER_KEY.match(key):
-            problems.append(FieldError(f"{where}.key", "1 to 64 lower-case letters, digits or . _ -"))
+        if not is_provider_key(key):
+            problems.append(FieldError(f"{where}.key", PROVIDER_KEY_RULE))
             continue
         if not isinstance(kind, str) or kind not in ProviderKind.__members__:
             problems.append(FieldError(f"{where}.kind", "one of " + ", ".join(ProviderKind)))
@@ -204,13 +205,15 @@ def _catalog_providers(entries: list[Any]) -> list[ProviderRow]:
         name = entry.get("displayName") or DEFAULT_DISPLAY_NAMES[ProviderKind(kind)]
         base_url = entry.get("baseUrl")
         try:
-            if not isinstance(name, str) or not 1 <= len(name.strip()) <= 200:
-                raise ValidationFailed.one(f"{where}.displayName", "1 to 200 characters")
+            name_problem = display_name_problem(name)
+            if name_problem:
+                raise ValidationFailed.one(f"{where}.displayName", name_problem)
             if base_url is not None:
                 base_url = validate_base_url(str(base_url), f"{where}.baseUrl")
         except ValidationFailed as problem:
             problems += problem.fields
             continue
+        assert isinstance(key, str) and isinstance(name, str)
         rows.append(ProviderRow(key, ProviderKind(kind), name.strip(), base_url))
     if problems:
         raise ValidationFailed(problems)
@@ -221,13 +224,15 @@ def _catalog_row(index: int, model: Any) -> tuple[ImportRow | None, list[RowProb
     if not isinstance(model, dict):
         return None, [RowProblem(index, None, None, None, "a model is a JSON object")]
     universal = model.get("universalModelId")
-    universal = universal if isinstance(universal, str) else None
+    universal = printable(universal) if isinstance(universal, str) else None
 
     def problem(field: str | None, message: str) -> RowProblem:
         return RowProblem(index, universal, None, field, message)
 
     problems = [
-        problem(str(key)[:100], "not a field of a modelcatalog/v1 model") for key in model if key not in MODEL_KEYS
+        problem(printable(str(key)[:100]), "not a field of a modelcatalog/v1 model")
+        for key in model
+        if key not in MODEL_KEYS
     ]
     problems += [
         problem(key, "required")
@@ -241,20 +246,20 @@ def _catalog_row(index: int, model: Any) -> tuple[ImportRow | None, list[RowProb
         pricing = None
     for key in pricing or {}:
         if key not in PRICING_KEYS:
-            problems.append(problem(f"pricing.{str(key)[:100]}", "not a price of a modelcatalog/v1 model"))
+            problems.append(problem(f"pricing.{printable(str(key)[:100])}", "not a price of a modelcatalog/v1 model"))
     for name in PRICE_FIELDS:
         values[name] = (pricing or {}).get(name.removeprefix("pricing."))
     status = model.get("status", ModelStatus.ACTIVE.value)
     values["status"] = status
     values["enabled"] = model.get("enabled", status != ModelStatus.ARCHIVED.value)
     provider = model.get("provider")
-    if not isinstance(provider, str) or not PROVIDER_KEY.match(provider):
+    if not is_provider_key(provider):
         problems.append(problem("provider", "a provider key"))
     clean, field_problems = check_values(values)
     reported = {known.field for known in problems}
     problems += [problem(p.field, p.message) for p in field_problems if p.field not in reported]
-    if not problems and clean["status"] == ModelStatus.ARCHIVED and clean["enabled"]:
-        problems.append(problem("enabled", "an archived model cannot be enabled"))
+    if not problems:
+        problems += [problem(p.field, p.message) for p in change_problems(None, clean)]
     if not problems:
         problems += [
             problem(p.field, p.message) for p in universal_id_problems(clean["universalModelId"], str(provider))
@@ -302,18 +307,19 @@ def parse_litellm(document: dict[str, Any], *, today: date) -> ParsedDocument:
             if isinstance(entry, dict) or key == "sample_spec":
                 parsed.not_chat += 1
             else:
-                parsed.problems.append(RowProblem(index, None, key, None, "a row is a JSON object"))
+                parsed.problems.append(RowProblem(index, None, printable(key), None, "a row is a JSON object"))
             continue
         provider = entry.get("litellm_provider")
         universal = None
         try:
-            if not isinstance(provider, str) or not PROVIDER_KEY.match(provider):
+            if not isinstance(provider, str) or not is_provider_key(provider):
                 raise _Skip("litellm_provider", "a provider name of lower-case letters, digits or . _ -")
             model_id = key.removeprefix(f"{provider}/")
             universal = f"{provider}:{model_id}"
             values, stated = _litellm_values(model_id, universal, entry, today)
         except _Skip as skip:
-            parsed.problems.append(RowProblem(index, universal, key, skip.field, skip.message))
+            shown = printable(universal) if universal is not None else None
+            parsed.problems.append(RowProblem(index, shown, printable(key), skip.field, skip.message))
             continue
         kind = LITELLM_KINDS.get(provider, ProviderKind.OPENAI_COMPATIBLE)
         name = DEFAULT_DISPLAY_NAMES[kind] if provider in LITELLM_KINDS else provider

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from api.catalog.fields import values_of
-from api.catalog.history import HistoryRow, field_changes, write_history
-from api.catalog.service import clean_reason, columns_of
-from api.database import for_update, transaction
-from api.errors import Conflict
+from api.catalog import writer
+from api.catalog.fields import clean_reason, values_of
+from api.catalog.history import field_changes
+from api.catalog.rules import change_problems, without_locked
+from api.catalog.writer import ModelChange, NewModel
+from api.database import retrying, transaction
 from api.imports.document import (
     DocumentFormat,
     ImportRow,
@@ -33,7 +34,9 @@ __all__ = ["ImportMode", "ImportOutcome", "import_models"]
 
 log = logging.getLogger("modelcatalog.imports")
 
-BATCH = 500  # rows per statement: about 30 columns each stays under every engine's parameter limit
+BATCH = writer.BATCH  # models per step of progress
+# Providers per INSERT: a document may name thousands, and PostgreSQL binds at most 32,767 parameters.
+PROVIDER_BATCH = 500
 Progress = Callable[[int, int], None]
 
 
@@ -101,12 +104,9 @@ async def import_models(
         return outcome
     outcome.skipped = list(parsed.problems)
     if dry_run:
-        plan = await _plan(parsed, mode, lenient)
+        plan = await _plan(parsed, mode, lenient, lock=False)
     else:
-        async with transaction():
-            plan = await _plan(parsed, mode, lenient)
-            if not plan.problems or lenient:
-                await _write(plan, kind, by, reason, progress)
+        plan = await _apply(parsed, mode, lenient, kind, by, reason, progress)
     if plan.problems and not lenient:
         outcome.errors = plan.problems
         return outcome
@@ -127,13 +127,31 @@ async def import_models(
     return outcome
 
 
-async def _plan(parsed: ParsedDocument, mode: ImportMode, lenient: bool) -> _Plan:
-    """What the rows would change, read inside the caller's transaction (rows locked on PostgreSQL)."""
+@retrying
+async def _apply(
+    parsed: ParsedDocument,
+    mode: ImportMode,
+    lenient: bool,
+    kind: DocumentFormat,
+    by: AuthenticatedUser | None,
+    reason: str | None,
+    progress: Progress | None,
+) -> _Plan:
+    """Plan and write in one transaction, which runs again when it deadlocks or loses a race."""
+    async with transaction():
+        plan = await _plan(parsed, mode, lenient, lock=True)
+        if not plan.problems or lenient:
+            await _write(plan, kind, by, reason, progress)
+    return plan
+
+
+async def _plan(parsed: ParsedDocument, mode: ImportMode, lenient: bool, *, lock: bool) -> _Plan:
+    """What the rows would change, read inside the caller's transaction (rows locked when `lock`)."""
     plan = _Plan()
     known = {row["key"]: row["id"] for row in await Provider.select(Provider.key, Provider.id)}
     plan.new_providers = [provider for provider in parsed.providers if provider.key not in known]
     offered = known.keys() | {provider.key for provider in parsed.providers}
-    existing = await _existing([row.universal_model_id for row in parsed.rows])
+    existing = await _existing([row.universal_model_id for row in parsed.rows], lock=lock)
     for row in parsed.rows:
         if row.provider not in offered:
             plan.problems.append(_problem(row, "provider", f'no provider "{row.provider}" in the catalog or document'))
@@ -148,7 +166,10 @@ async def _plan(parsed: ParsedDocument, mode: ImportMode, lenient: bool) -> _Pla
             continue
         values = _new_values(row, current)
         changes = field_changes(values_of(current), values)
-        if not changes:
+        broken = change_problems(current, values) if changes else []
+        if broken:
+            plan.problems.append(_problem(row, broken[0].field, broken[0].message))
+        elif not changes:
             plan.unchanged += 1
         elif mode is ImportMode.CREATE_ONLY:
             plan.kept += 1
@@ -161,14 +182,21 @@ def _problem(row: ImportRow, field: str | None, message: str) -> RowProblem:
     return RowProblem(row.index, row.universal_model_id, row.source_key, field, message)
 
 
-async def _existing(universal_ids: list[str]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
+async def _existing(universal_ids: list[str], *, lock: bool) -> dict[str, dict[str, Any]]:
+    """The catalog's rows of these universalModelIds; locked in id order when `lock`, as every bulk writer locks."""
+    ids: list[int] = []
+    rows: list[dict[str, Any]] = []
     for start in range(0, len(universal_ids), BATCH):
         chunk = universal_ids[start : start + BATCH]
-        query = AiModel.select().where(AiModel.universal_model_id.is_in(chunk)).output(load_json=True)
-        for row in await for_update(query):
-            found[row["universal_model_id"]] = row
-    return found
+        if lock:
+            ids += [
+                row["id"] for row in await AiModel.select(AiModel.id).where(AiModel.universal_model_id.is_in(chunk))
+            ]
+        else:
+            rows += await AiModel.select().where(AiModel.universal_model_id.is_in(chunk)).output(load_json=True)
+    if lock:
+        rows = await writer.lock_models(ids)
+    return {row["universal_model_id"]: row for row in rows}
 
 
 def _conflict(row: ImportRow, current: Mapping[str, Any], known: Mapping[str, int]) -> RowProblem | None:
@@ -176,10 +204,6 @@ def _conflict(row: ImportRow, current: Mapping[str, Any], known: Mapping[str, in
         return _problem(row, "universalModelId", "taken by a model of a user's local endpoint")
     if known.get(row.provider) != current["provider"]:
         return _problem(row, "provider", "the catalog has this universalModelId under another provider")
-    if current["is_default"]:
-        status = row.values.get("status", current["status"])
-        if status == ModelStatus.ARCHIVED or row.values.get("enabled") is False:
-            return _problem(row, "enabled", "this is the default model, which must stay selectable")
     return None
 
 
@@ -187,8 +211,8 @@ def _new_values(row: ImportRow, current: Mapping[str, Any] | None) -> dict[str, 
     """What the row sets: on a new model everything; on an existing one what the row states."""
     values = dict(row.values)
     if current is not None and row.stated is not None:
-        locked = set(current["locked_fields"])
-        values = {name: value for name, value in values.items() if name in row.stated and name not in locked}
+        stated = {name: value for name, value in values.items() if name in row.stated}
+        values = without_locked(current, stated)
         values.setdefault("status", ModelStatus(current["status"]))
     if "enabled" not in values:
         # A foreign file says nothing of the admin's switch: it stays, except that archiving disables.
@@ -200,133 +224,43 @@ def _new_values(row: ImportRow, current: Mapping[str, Any] | None) -> dict[str, 
 async def _write(
     plan: _Plan, kind: DocumentFormat, by: AuthenticatedUser | None, reason: str | None, progress: Progress | None
 ) -> None:
-    if plan.new_providers:
-        await Provider.insert(
-            *(
-                Provider(key=p.key, kind=p.kind.value, display_name=p.display_name, base_url=p.base_url)
-                for p in plan.new_providers
-            )
-        ).on_conflict(target=Provider.key, action="DO NOTHING")
+    await _insert_providers(plan.new_providers)
     provider_ids = {row["key"]: row["id"] for row in await Provider.select(Provider.key, Provider.id)}
     total, done = len(plan.creates) + len(plan.updates), 0
     reason = clean_reason(reason) or ("LiteLLM price file" if kind is DocumentFormat.LITELLM else "catalog import")
-    now = datetime.now(UTC)
-    for start in range(0, len(plan.creates), BATCH):
-        batch = plan.creates[start : start + BATCH]
-        await _insert(batch, provider_ids, now, by, reason)
+    # New rows in one order (their universalModelId) too, so two imports creating the same models queue on the
+    # first row instead of each holding one the other needs.
+    creates = sorted(plan.creates, key=lambda row: row.universal_model_id)
+    for start in range(0, len(creates), BATCH):
+        batch = creates[start : start + BATCH]
+        models = [
+            NewModel(
+                provider_ids[row.provider],
+                {"universalModelId": row.universal_model_id, **_new_values(row, None)},
+                config=row.config,
+            )
+            for row in batch
+        ]
+        await writer.insert_models(models, HistoryAction.IMPORTED, by=by, reason=reason)
         done += len(batch)
         if progress:
             progress(done, total)
     for start in range(0, len(plan.updates), BATCH):
-        changes = plan.updates[start : start + BATCH]
-        await _update(changes, now, by, reason)
-        done += len(changes)
+        updates = plan.updates[start : start + BATCH]
+        changes = [ModelChange(change.existing, change.values, config=change.row.config) for change in updates]
+        await writer.update_models(changes, HistoryAction.IMPORTED, by=by, reason=reason)
+        done += len(updates)
         if progress:
             progress(done, total)
 
 
-def _lifecycle(values: Mapping[str, Any], current: Mapping[str, Any] | None, now: datetime) -> dict[str, Any]:
-    """archived_at and what restoring needs, for the status the row arrives with."""
-    if values["status"] != ModelStatus.ARCHIVED:
-        return {"archived_at": None, "archived_by_sync": False, "enabled_before_archive": None}
-    if current is not None and current["status"] == ModelStatus.ARCHIVED.value:
-        return {name: current[name] for name in ("archived_at", "archived_by_sync", "enabled_before_archive")}
-    before = current["enabled"] if current is not None else None
-    return {"archived_at": now, "archived_by_sync": False, "enabled_before_archive": before}
-
-
-async def _insert(
-    rows: Sequence[ImportRow], provider_ids: Mapping[str, int], now: datetime, by: AuthenticatedUser | None, reason: str
-) -> None:
-    models, created = [], []
-    for row in rows:
-        values = _new_values(row, None)
-        created.append(values)
-        columns = {**columns_of(values), **_lifecycle(values, None, now)}
-        columns.update(provider=provider_ids[row.provider], universal_model_id=row.universal_model_id, version=1)
-        if row.config is not None:
-            columns["config"] = row.config
-        models.append(AiModel.from_dict(columns))
-    inserted = (
-        await AiModel.insert(*models)
-        .on_conflict(target=AiModel.universal_model_id, action="DO NOTHING")
-        .returning(AiModel.id, AiModel.universal_model_id)
-    )
-    if len(inserted) < len(models):  # another request created some of them since we looked: roll back
-        raise Conflict("another change created some of these models meanwhile; nothing was written, import again")
-    ids = {found["universal_model_id"]: found["id"] for found in inserted}
-    await write_history(
-        [
-            HistoryRow(
-                ids[row.universal_model_id],
-                row.universal_model_id,
-                1,
-                HistoryAction.IMPORTED,
-                field_changes({}, values),
-                by,
-                reason,
+async def _insert_providers(providers: Sequence[ProviderRow]) -> None:
+    """The document's new providers, in key order, a batch per statement."""
+    ordered = sorted(providers, key=lambda provider: provider.key)
+    for start in range(0, len(ordered), PROVIDER_BATCH):
+        await Provider.insert(
+            *(
+                Provider(key=p.key, kind=p.kind.value, display_name=p.display_name, base_url=p.base_url)
+                for p in ordered[start : start + PROVIDER_BATCH]
             )
-            for row, values in zip(rows, created, strict=True)
-        ]
-    )
-
-
-UPSERT_COLUMNS = [
-    AiModel.model_id,
-    AiModel.display_name,
-    AiModel.description,
-    AiModel.context_window,
-    AiModel.max_output_tokens,
-    AiModel.supports_tools,
-    AiModel.supports_vision,
-    AiModel.capabilities,
-    AiModel.speed_tier,
-    AiModel.cost_tier,
-    AiModel.input_price,
-    AiModel.output_price,
-    AiModel.cached_input_price,
-    AiModel.status,
-    AiModel.enabled,
-    AiModel.config,
-    AiModel.version,
-    AiModel.updated_at,
-    AiModel.archived_at,
-    AiModel.archived_by_sync,
-    AiModel.enabled_before_archive,
-]
-
-
-async def _update(changes: Sequence[_Change], now: datetime, by: AuthenticatedUser | None, reason: str) -> None:
-    """Rewrite the changed rows with one INSERT ... ON CONFLICT DO UPDATE per batch."""
-    models = []
-    for change in changes:
-        current = change.existing
-        columns = {
-            **{column._meta.name: current[column._meta.name] for column in UPSERT_COLUMNS},
-            **columns_of(change.values),
-            **_lifecycle(change.values, current, now),
-            "provider": current["provider"],
-            "universal_model_id": current["universal_model_id"],
-            "version": current["version"] + 1,
-            "updated_at": now,
-        }
-        if change.row.config is not None:
-            columns["config"] = change.row.config
-        models.append(AiModel.from_dict(columns))
-    await AiModel.insert(*models).on_conflict(
-        target=AiModel.universal_model_id, action="DO UPDATE", values=UPSERT_COLUMNS
-    )
-    await write_history(
-        [
-            HistoryRow(
-                c.existing["id"],
-                c.existing["universal_model_id"],
-                c.existing["version"] + 1,
-                HistoryAction.IMPORTED,
-                c.changes,
-                by,
-                reason,
-            )
-            for c in changes
-        ]
-    )
+        ).on_conflict(target=Provider.key, action="DO NOTHING")

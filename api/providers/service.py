@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from piccolo.query.functions.aggregate import Count
 
 from adapters.kinds import DEFAULT_DISPLAY_NAMES
 from api.database import transaction
 from api.errors import FieldError, ValidationFailed
+from api.providers.rules import (
+    PROVIDER_KEY_RULE,
+    api_key_problem,
+    display_name_problem,
+    is_provider_key,
+    validate_base_url,
+)
 from api.secrets import SecretBox
 from api.users.service import AuthenticatedUser
 from domain.choices import ProviderKind
@@ -26,14 +31,10 @@ __all__ = [
     "model_counts",
     "provider_by_key",
     "upsert_provider",
-    "validate_base_url",
 ]
 
 log = logging.getLogger("modelcatalog.providers")
 
-PROVIDER_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-MAX_URL = 2048
-MAX_API_KEY = 4096
 CLEAR = ""  # an empty string clears an optional setting
 
 
@@ -53,39 +54,18 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def validate_base_url(url: str, field: str = "baseUrl") -> str:
-    """An http(s) URL without credentials, without its trailing slash."""
-    url = url.strip()
-    if len(url) > MAX_URL:
-        raise ValidationFailed.one(field, f"at most {MAX_URL} characters")
-    try:
-        parts = urlsplit(url)
-        hostname = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        raise ValidationFailed.one(field, "not a valid URL") from None
-    if parts.scheme not in ("http", "https") or not hostname:
-        raise ValidationFailed.one(field, "an http:// or https:// URL with a host")
-    if parts.username is not None or parts.password is not None:
-        raise ValidationFailed.one(field, "credentials do not belong in the URL; use apiKey")
-    if parts.query or parts.fragment:
-        raise ValidationFailed.one(field, "a base URL has no query or fragment")
-    return url.rstrip("/")
-
-
 def _check(changes: ProviderChanges) -> list[FieldError]:
     problems = []
-    if not PROVIDER_KEY.match(changes.key):
-        problems.append(
-            FieldError("key", "1 to 64 lower-case letters, digits or . _ -, starting with a letter or digit")
-        )
-    if changes.display_name is not None and not 1 <= len(changes.display_name.strip()) <= 200:
-        problems.append(FieldError("displayName", "1 to 200 characters"))
+    if not is_provider_key(changes.key):
+        problems.append(FieldError("key", PROVIDER_KEY_RULE))
+    if changes.display_name is not None:
+        problem = display_name_problem(changes.display_name)
+        if problem:
+            problems.append(FieldError("displayName", problem))
     if changes.api_key:
-        if len(changes.api_key) > MAX_API_KEY:
-            problems.append(FieldError("apiKey", f"at most {MAX_API_KEY} characters"))
-        elif not changes.api_key.isascii() or not changes.api_key.isprintable() or " " in changes.api_key:
-            problems.append(FieldError("apiKey", "printable ASCII without spaces"))
+        problem = api_key_problem(changes.api_key)
+        if problem:
+            problems.append(FieldError("apiKey", problem))
     return problems
 
 
