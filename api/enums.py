@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.choices import CostTier, HistoryAction, ModelStatus, ProviderKind, Role, SpeedTier
+from domain.choices import CostTier, HistoryAction, ModelStatus, ProviderKind, Role, SpeedTier, SyncTrigger
 
-__all__ = ["CostTier", "HistoryAction", "ModelStatus", "ProviderKind", "Role", "SpeedTier"]
+__all__ = ["CostTier", "HistoryAction", "ModelStatus", "ProviderKind", "Role", "SpeedTier", "SyncTrigger"]
 
 # strawberry.enum marks the classes in place, so services and GraphQL share one type.
-for _enum in (Role, ProviderKind, ModelStatus, SpeedTier, CostTier, HistoryAction):
+for _enum in (Role, ProviderKind, ModelStatus, SpeedTier, CostTier, HistoryAction, SyncTrigger):
     strawberry.enum(_enum)

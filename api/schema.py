@@ -21,12 +21,13 @@ from api.providers.mutations import ProviderMutations
 from api.providers.queries import ProviderQueries
 from api.request_checks import RequestValues
 from api.scalars import SCALAR_OVERRIDES
+from api.sync.resolvers import SyncMutations, SyncQueries
 from api.users.queries import UserQueries
 
 __all__ = ["CatalogSchema", "build_schema", "schema"]
 
-Query = merge_types("Query", (UserQueries, ProviderQueries, CatalogQueries, ImportQueries))
-Mutation = merge_types("Mutation", (CatalogMutations, ImportMutations, ProviderMutations))
+Query = merge_types("Query", (UserQueries, ProviderQueries, CatalogQueries, ImportQueries, SyncQueries))
+Mutation = merge_types("Mutation", (CatalogMutations, ImportMutations, ProviderMutations, SyncMutations))
 
 
 class CatalogSchema(strawberry.Schema):

@@ -11,6 +11,7 @@ __all__ = [
     "ProviderKind",
     "Role",
     "SpeedTier",
+    "SyncTrigger",
 ]
 
 
@@ -59,3 +60,8 @@ class HistoryAction(enum.StrEnum):
     IMPORTED = "IMPORTED"
     SYNCED = "SYNCED"
     REVERTED = "REVERTED"
+
+
+class SyncTrigger(enum.StrEnum):
+    MANUAL = "MANUAL"
+    SCHEDULED = "SCHEDULED"

@@ -39,6 +39,9 @@ class Provider(Table, tablename="providers"):
     last_synced_at = Timestamptz(null=True, default=None)
     last_sync_error = Text(null=True, default=None)
     availability_checked_at = Timestamptz(null=True, default=None)
+    # A provider whose listing keeps failing is asked again after a growing pause, not on every request.
+    availability_failures = Integer(default=0)
+    availability_retry_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
