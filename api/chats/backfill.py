@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_BATCH",
     "MAX_BATCH",
     "BackfillReport",
+    "Candidate",
     "LegacyCatalog",
     "Unmapped",
     "backfill_chats",
@@ -60,13 +61,22 @@ class Unmapped(enum.StrEnum):
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """A model a legacy name may mean: its own spelling of the name, and its row."""
+
+    name: str
+    row_id: int
+    canonical: bool = True
+
+
+@dataclass(frozen=True)
 class LegacyCatalog:
     """The public catalog, indexed the ways legacy strings name a model."""
 
     provider_by_key: Mapping[str, int]  # casefolded key
     provider_ids: frozenset[int]
-    by_model_id: Mapping[tuple[int, str], tuple[tuple[str, int], ...]]  # (provider, casefolded id) -> (id, row id)
-    by_universal_id: Mapping[str, tuple[tuple[str, int], ...]]  # casefolded -> (universal id, row id)
+    by_model_id: Mapping[tuple[int, str], tuple[Candidate, ...]]  # by (provider, casefolded model id)
+    by_universal_id: Mapping[str, tuple[Candidate, ...]]  # by casefolded universalModelId
     model_ids: frozenset[str]  # casefolded, of every provider
     selectable: frozenset[int]
 
@@ -74,13 +84,15 @@ class LegacyCatalog:
     def build(cls, providers: Iterable[Mapping[str, Any]], models: Iterable[Mapping[str, Any]]) -> LegacyCatalog:
         """The index of provider rows (id, key) and model rows (id, provider, model_id, universal_model_id...)."""
         providers = list(providers)
-        by_model_id: dict[tuple[int, str], list[tuple[str, int]]] = defaultdict(list)
-        by_universal_id: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        keys = {row["id"]: row["key"] for row in providers}
+        by_model_id: dict[tuple[int, str], list[Candidate]] = defaultdict(list)
+        by_universal_id: dict[str, list[Candidate]] = defaultdict(list)
         selectable: set[int] = set()
         for row in models:
-            by_model_id[(row["provider"], row["model_id"].casefold())].append((row["model_id"], row["id"]))
-            universal = row["universal_model_id"]
-            by_universal_id[universal.casefold()].append((universal, row["id"]))
+            universal, model_id = row["universal_model_id"], row["model_id"]
+            canonical = universal == f"{keys.get(row['provider'])}:{model_id}"
+            by_model_id[(row["provider"], model_id.casefold())].append(Candidate(model_id, row["id"], canonical))
+            by_universal_id[universal.casefold()].append(Candidate(universal, row["id"]))
             if is_selectable(row):
                 selectable.add(row["id"])
         return cls(
@@ -105,14 +117,20 @@ class LegacyCatalog:
         return text.casefold() in self.model_ids
 
 
-def _one(candidates: tuple[tuple[str, int], ...], text: str) -> int | Unmapped | None:
-    """The match spelled exactly as given, else the only one in another case."""
-    exact = [row_id for name, row_id in candidates if name == text]
-    if len(exact) == 1:
-        return exact[0]
-    if len(candidates) == 1:
-        return candidates[0][1]
-    return Unmapped.AMBIGUOUS if candidates else None
+def _one(candidates: tuple[Candidate, ...], text: str) -> int | Unmapped | None:
+    """The match spelled exactly as given, else the only one in another case.
+
+    Among several (a duplicated model keeps its model id under a universalModelId
+    of its own), the one whose universalModelId is "<provider>:<model id>".
+    """
+    for matches in ([c for c in candidates if c.name == text], list(candidates)):
+        if len(matches) > 1:
+            matches = [c for c in matches if c.canonical] or matches
+        if len(matches) == 1:
+            return matches[0].row_id
+        if matches:
+            return Unmapped.AMBIGUOUS
+    return None
 
 
 def _split(text: str) -> tuple[str, str] | None:
