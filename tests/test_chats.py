@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -277,3 +278,14 @@ async def test_a_page_of_chats_takes_a_fixed_number_of_statements(client, admin_
     large = await statements(300)
     # the token, the page, then one batch each for models, providers, agents and their models
     assert small == large <= 8
+
+
+async def test_concurrent_chat_writes_on_one_model_all_succeed(client, member_token, models):
+    chat = await create_chat(client, member_token, models["openai:gpt-4o"])
+    targets = [models["anthropic:claude"], models["openai:gpt-4o-mini"]] * 4
+    bodies = await asyncio.gather(
+        *(client(CREATE_CHAT, {"aiModelId": models["openai:gpt-4o"]}, token=member_token) for _ in range(8)),
+        *(client(SET_MODEL, {"chatId": chat["id"], "aiModelId": target}, token=member_token) for target in targets),
+    )
+    assert all("errors" not in body for body in bodies), bodies
+    assert await Chat.count() == 9

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -60,16 +62,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _field(problems: list[FieldError], check: Any, *args: Any, **kwargs: Any) -> Any:
-    """The check's value, or KEEP with its problem added to `problems`."""
+@contextmanager
+def _collecting(problems: list[FieldError]) -> Iterator[None]:
+    """Add the fields of a VALIDATION_FAILED raised in the block to `problems`, and go on."""
     try:
-        return check(*args, **kwargs)
+        yield
     except ValidationFailed as failed:
         problems.extend(failed.fields)
-        return KEEP
 
 
 def _model_keys(model_ids: list[str], problems: list[FieldError]) -> list[int]:
+    """The distinct model keys, in the order given; what is wrong goes to `problems`."""
     if not model_ids:
         problems.append(FieldError("modelIds", "at least one model"))
     if len(model_ids) > MAX_AGENT_MODELS:
@@ -77,31 +80,32 @@ def _model_keys(model_ids: list[str], problems: list[FieldError]) -> list[int]:
         return []
     keys: list[int] = []
     for model_id in model_ids:
-        key = _field(problems, row_key, "modelIds", model_id)
-        if isinstance(key, Keep):
-            continue
-        if key is None:
-            problems.append(FieldError("modelIds", f"no model with id {model_id[:20]}"))
-        elif key not in keys:
-            keys.append(key)
+        with _collecting(problems):
+            key = row_key("modelIds", model_id)
+            if key is None:
+                problems.append(FieldError("modelIds", f"no model with id {model_id[:20]}"))
+            elif key not in keys:
+                keys.append(key)
     return keys
 
 
 def _check(changes: AgentChanges) -> _Checked:
     """The changes in their stored form; VALIDATION_FAILED naming every bad field at once."""
     problems: list[FieldError] = []
-    name = _field(problems, clean_text, "name", changes.name, MAX_AGENT_NAME, required=True)
-    description: Any = changes.description
+    name = ""
+    with _collecting(problems):
+        name = clean_text("name", changes.name, MAX_AGENT_NAME, required=True) or ""
+    description = changes.description
     if not isinstance(description, Keep):
-        description = _field(
-            problems, clean_text, "description", description, MAX_AGENT_DESCRIPTION, required=False, multiline=True
-        )
+        with _collecting(problems):
+            description = clean_text("description", description, MAX_AGENT_DESCRIPTION, required=False, multiline=True)
     model_ids = _model_keys(changes.model_ids, problems)
-    default: Any = changes.default_model_id
-    if isinstance(default, str):
-        default = _field(problems, row_key, "defaultModelId", default)
-        if not isinstance(default, Keep) and default not in model_ids:
-            problems.append(FieldError("defaultModelId", "must be one of modelIds"))
+    default: int | Keep | None = None if changes.default_model_id is None else KEEP
+    if isinstance(changes.default_model_id, str):
+        with _collecting(problems):
+            default = row_key("defaultModelId", changes.default_model_id)
+            if default not in model_ids:
+                problems.append(FieldError("defaultModelId", "must be one of modelIds"))
     if problems:
         raise ValidationFailed(problems)
     return _Checked(name=name, description=description, model_ids=model_ids, default_model_id=default)

@@ -53,10 +53,10 @@ async def _chat_row(chat_id: int) -> dict[str, Any]:
     return row
 
 
-async def owned_chat(owner: AuthenticatedUser, chat_id: str, field: str = "id") -> dict[str, Any]:
+async def owned_chat(owner: AuthenticatedUser, chat_id: str) -> dict[str, Any]:
     """The owner's chat; NOT_FOUND for anyone else's, as for one that does not exist."""
-    key = row_key(field, chat_id)
-    row = await Chat.select().where(Chat.id == key, Chat.owner == owner.id).first() if key else None
+    key = row_key("id", chat_id)
+    row = await Chat.select().where(Chat.id == key, Chat.owner == owner.id).first() if key is not None else None
     if row is None:
         raise NotFound(f"no chat with id {chat_id[:20]}")
     return row
@@ -86,7 +86,7 @@ async def _selectable_model(viewer: AuthenticatedUser, ai_model_id: str, agent_i
     """The model a chat is to use: one the viewer may select now, and one of the agent's when it has one."""
     key = row_key("aiModelId", ai_model_id)
     query = AiModel.select(AiModel.id, AiModel.status, AiModel.enabled, AiModel.is_available)
-    row = await _key_share(query.where(AiModel.id == key, visible_where(viewer))).first() if key else None
+    row = await _key_share(query.where(AiModel.id == key, visible_where(viewer))).first() if key is not None else None
     if row is None:
         raise ValidationFailed.one("aiModelId", f"no model with id {ai_model_id[:20]}")
     if not is_selectable(row):
@@ -117,7 +117,7 @@ async def set_chat_model(owner: AuthenticatedUser, chat_id: str, ai_model_id: st
     key = row_key("chatId", chat_id)
     async with transaction():
         query = Chat.select(Chat.id, Chat.agent).where(Chat.id == key, Chat.owner == owner.id)
-        chat = await for_update(query).first() if key else None
+        chat = await for_update(query).first() if key is not None else None
         if chat is None:
             raise NotFound(f"no chat with id {chat_id[:20]}")
         model = await _selectable_model(owner, ai_model_id, chat["agent"])
@@ -128,6 +128,5 @@ async def set_chat_model(owner: AuthenticatedUser, chat_id: str, ai_model_id: st
 async def delete_chat(owner: AuthenticatedUser, chat_id: str) -> None:
     """Delete the owner's chat; NOT_FOUND for anyone else's."""
     key = row_key("id", chat_id)
-    deleted = await Chat.delete().where(Chat.id == key, Chat.owner == owner.id).returning(Chat.id) if key else []
-    if not deleted:
+    if key is None or not await Chat.delete().where(Chat.id == key, Chat.owner == owner.id).returning(Chat.id):
         raise NotFound(f"no chat with id {chat_id[:20]}")
