@@ -38,11 +38,13 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Import benchmarks (bench/): SQLite, then PostgreSQL when BENCH_POSTGRES_URL is set.
-# They empty the catalog tables of the database they run on.
+# Import and chat backfill benchmarks (bench/): SQLite, then PostgreSQL when
+# BENCH_POSTGRES_URL is set. They empty the catalog and chat tables of the database they run on.
 bench: install
 	rm -f .bench.sqlite3 .bench.sqlite3-wal .bench.sqlite3-shm
 	env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/imports.py
+	env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/backfill.py
 	@if [ -n "$$BENCH_POSTGRES_URL" ]; then \
 		env DATABASE_URL="$$BENCH_POSTGRES_URL" $(BIN)/python bench/imports.py; \
+		env DATABASE_URL="$$BENCH_POSTGRES_URL" $(BIN)/python bench/backfill.py; \
 	else echo "(set BENCH_POSTGRES_URL=postgres://... to measure PostgreSQL too)"; fi

@@ -11,6 +11,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from api.catalog import lookup
+from api.chats import loaders as chat_loaders
 from api.config import Settings
 from api.providers.service import model_counts
 from api.secrets import SecretBox
@@ -32,6 +33,15 @@ class Loaders:
     )
     chat_count: DataLoader[int, int] = field(default_factory=lambda: DataLoader(load_fn=lookup.chat_counts))
     user: DataLoader[int, AuthenticatedUser | None] = field(default_factory=lambda: DataLoader(load_fn=users_by_id))
+    visible_model: DataLoader[tuple[int, AuthenticatedUser], dict[str, Any] | None] = field(
+        default_factory=lambda: DataLoader(load_fn=chat_loaders.visible_models)
+    )
+    agent: DataLoader[int, dict[str, Any] | None] = field(
+        default_factory=lambda: DataLoader(load_fn=chat_loaders.agents_by_id)
+    )
+    agent_models: DataLoader[tuple[int, AuthenticatedUser], list[dict[str, Any]]] = field(
+        default_factory=lambda: DataLoader(load_fn=chat_loaders.agent_models)
+    )
 
 
 @dataclass

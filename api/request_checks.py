@@ -10,7 +10,7 @@ messages lose the value they quote.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from graphql import (
@@ -123,19 +123,31 @@ def _variable_errors(
 def _variable_problems(name: str, value: Any, declared: GraphQLInputType) -> list[GraphQLError]:
     problem = _storable(value, MAX_VARIABLE_NESTING)
     if problem:
-        return [_error(f"variables.{name}", f"Variable '${name}' {problem}")]
+        path, reason = problem
+        return [_error(_field_name(name, declared, path), f"Variable '${name}' {reason}")]
     errors: list[GraphQLError] = []
 
     def report(error: GraphQLError, path: list[str | int]) -> None:
-        at = name + "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
+        field = _field_name(name, declared, path)
         reason = error.message
         found = _value_at(value, path)
         if inspect(found) in reason:
             reason = _reason(_type_at(declared, path), found)
-        errors.append(_error(f"variables.{at}", f"Variable '${name}' has an invalid value at '{at}': {reason}"))
+        errors.append(_error(field, f"Variable '${name}' has an invalid value at '{_path_text(name, path)}': {reason}"))
 
     validate_input_value(value, declared, report)
     return errors
+
+
+def _path_text(name: str, path: Sequence[str | int]) -> str:
+    return name + "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
+
+
+def _field_name(name: str, declared: GraphQLInputType, path: Sequence[str | int]) -> str:
+    """The field as services name it: an input object's fields bare ("kind"), else the variable's path."""
+    if path and isinstance(path[0], str) and isinstance(get_nullable_type(declared), GraphQLInputObjectType):
+        return _path_text(str(path[0]), path[1:])
+    return _path_text(name, path)
 
 
 def _reason(expected: GraphQLInputType | None, found: Any) -> str:
@@ -152,22 +164,25 @@ def _reason(expected: GraphQLInputType | None, found: Any) -> str:
     return f"expected a value of type '{expected}'" if expected else "an invalid value"
 
 
-def _storable(value: Any, depth: int) -> str | None:
-    """Why the JSON value cannot be taken (unstorable text, too deep), or None; iterative, so depth cannot overflow."""
-    pending: list[tuple[Any, int]] = [(value, 0)]
+def _storable(value: Any, depth: int) -> tuple[list[str | int], str] | None:
+    """Where the value holds what cannot be taken (unstorable text, too deep) and why; iterative, so depth is safe."""
+    pending: list[tuple[Any, list[str | int]]] = [(value, [])]
     while pending:
-        item, level = pending.pop()
-        if level > depth:
-            return f"is nested more than {depth} levels deep"
+        item, path = pending.pop()
+        if len(path) > depth:
+            return [], f"is nested more than {depth} levels deep"
         if isinstance(item, str):
             problem = bad_text(item)
             if problem:
-                return f"holds a string with {problem.removeprefix('no ')}: not allowed"
+                return path, f"holds a string with {problem.removeprefix('no ')}: not allowed"
         elif isinstance(item, dict):
-            pending.extend((key, level + 1) for key in item)
-            pending.extend((child, level + 1) for child in item.values())
+            for key, child in item.items():
+                problem = bad_text(key)
+                if problem:
+                    return path, f"holds a field name with {problem.removeprefix('no ')}: not allowed"
+                pending.append((child, [*path, key]))
         elif isinstance(item, list):
-            pending.extend((child, level + 1) for child in item)
+            pending.extend((child, [*path, index]) for index, child in enumerate(item))
     return None
 
 

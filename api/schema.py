@@ -14,6 +14,8 @@ from strawberry.types import ExecutionContext
 
 from api.catalog.mutations import CatalogMutations
 from api.catalog.queries import CatalogQueries
+from api.chats.mutations import ChatMutations
+from api.chats.queries import ChatQueries
 from api.errors import ErrorCodes
 from api.imports.resolvers import ImportMutations, ImportQueries
 from api.limits import DocumentLimits, TokenLimit
@@ -26,8 +28,8 @@ from api.users.queries import UserQueries
 
 __all__ = ["CatalogSchema", "build_schema", "schema"]
 
-Query = merge_types("Query", (UserQueries, ProviderQueries, CatalogQueries, ImportQueries, SyncQueries))
-Mutation = merge_types("Mutation", (CatalogMutations, ImportMutations, ProviderMutations, SyncMutations))
+Query = merge_types("Query", (UserQueries, ProviderQueries, CatalogQueries, ImportQueries, SyncQueries, ChatQueries))
+Mutation = merge_types("Mutation", (CatalogMutations, ImportMutations, ProviderMutations, SyncMutations, ChatMutations))
 
 
 class CatalogSchema(strawberry.Schema):

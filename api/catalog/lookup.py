@@ -65,6 +65,7 @@ class ModelFilter:
     supports_vision: bool | None = None
     capability: str | None = None
     search: str | None = None
+    has_chats: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,9 @@ def _filter_where(model_filter: ModelFilter, viewer: AuthenticatedUser | None) -
                 pattern,
             )
         )
+    if f.has_chats is not None:
+        chats = "EXISTS (SELECT 1 FROM chats WHERE chats.ai_model = ai_models.id)"
+        where.append(WhereRaw(chats if f.has_chats else f"NOT {chats}"))
     return where
 
 

@@ -252,6 +252,9 @@ class ModelFilterInput:
     search: str | None = strawberry.field(
         default=None, description="Case-insensitive substring of displayName, universalModelId or description."
     )
+    has_chats: bool | None = strawberry.field(
+        default=None, description="true: models that chats still reference (to plan a migration off an archived model)."
+    )
 
     def to_filter(self) -> lookup.ModelFilter:
         return lookup.ModelFilter(**vars(self))  # the same fields, by the same names
