@@ -22,6 +22,8 @@ class Settings:
     secret_key: str | None = None
     cors_origins: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()  # empty: any Host header
+    availability_ttl: float = 60.0  # seconds a provider's availability is trusted before it is asked again
+    sync_interval: float | None = None  # seconds between scheduled syncs of every enabled provider; None: off
 
     @property
     def production(self) -> bool:
@@ -39,7 +41,23 @@ class Settings:
             secret_key=(environ.get("MODELCATALOG_SECRET_KEY") or "").strip() or None,
             cors_origins=_list(environ.get("MODELCATALOG_CORS_ORIGINS")),
             allowed_hosts=_list(environ.get("MODELCATALOG_ALLOWED_HOSTS")),
+            availability_ttl=_seconds(environ, "MODELCATALOG_AVAILABILITY_TTL") or 60.0,
+            sync_interval=_seconds(environ, "MODELCATALOG_SYNC_INTERVAL"),
         )
+
+
+def _seconds(environ: Mapping[str, str], name: str) -> float | None:
+    """A positive number of seconds, or None when the variable is unset or empty."""
+    text = (environ.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {text[:20]!r}") from None
+    if not 0 < value <= 7 * 24 * 3600:
+        raise ConfigError(f"{name} must be between 0 and a week, in seconds")
+    return value
 
 
 def _list(value: str | None) -> tuple[str, ...]:

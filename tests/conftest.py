@@ -28,6 +28,7 @@ import httpx  # noqa: E402
 from api.app import create_app  # noqa: E402
 from api.config import Settings  # noqa: E402
 from api.database import migrate  # noqa: E402
+from api.sync import availability  # noqa: E402
 from api.users import service as users  # noqa: E402
 from domain.choices import Role  # noqa: E402
 from tests.database import drop_everything, empty_tables  # noqa: E402
@@ -51,6 +52,7 @@ async def empty_database(migrated_database: None) -> AsyncIterator[None]:
     await empty_tables()
     yield
     await users.token_use_recorded()  # the app writes a token's last use in the background
+    await availability.refreshes_done()  # and finishes a slow provider's availability refresh there
 
 
 @pytest.fixture

@@ -208,8 +208,12 @@ async def default_model() -> dict[str, Any] | None:
     return await AiModel.select().where(AiModel.is_default.eq(True)).output(load_json=True).first()
 
 
-async def selectable_models(viewer: AuthenticatedUser | None) -> list[dict[str, Any]]:
-    query = AiModel.select().where(selectable_where(), visible_where(viewer)).order_by(AiModel.universal_model_id)
+async def selectable_models(
+    viewer: AuthenticatedUser | None, model_filter: ModelFilter | None = None
+) -> list[dict[str, Any]]:
+    """The viewer's picker: what they may select now, narrowed by the filter, by universalModelId."""
+    where = _filter_where(model_filter or ModelFilter(), viewer)
+    query = AiModel.select().where(selectable_where(), *where).order_by(AiModel.universal_model_id)
     return await query.output(load_json=True)
 
 

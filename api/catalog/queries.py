@@ -11,6 +11,7 @@ from api.catalog import lookup, service
 from api.catalog.types import AiModelConnection, AiModelType, CostEstimateType, HistoryConnection, ModelFilterInput
 from api.context import Info
 from api.errors import NotFound, ValidationFailed
+from api.sync import availability
 
 __all__ = ["CatalogQueries", "model_id_of"]
 
@@ -66,8 +67,14 @@ class CatalogQueries:
         permission_classes=[IsSignedIn],
         description="What a user may pick now: ACTIVE, enabled and available, by universalModelId.",
     )
-    async def selectable_models(self, info: Info, refresh: bool | None = True) -> list[AiModelType]:
-        return [AiModelType.from_row(row) for row in await lookup.selectable_models(require_user(info))]
+    async def selectable_models(
+        self, info: Info, refresh: bool | None = True, filter: ModelFilterInput | None = None
+    ) -> list[AiModelType]:
+        if refresh is not False:
+            # Waits at most 250 ms: a slow provider answers from its last known state.
+            await availability.refresh_stale(info.context.secrets, info.context.settings.availability_ttl)
+        rows = await lookup.selectable_models(require_user(info), filter.to_filter() if filter else None)
+        return [AiModelType.from_row(row) for row in rows]
 
     @strawberry.field(permission_classes=[IsSignedIn], description="A model's changes, newest first.")
     async def model_history(

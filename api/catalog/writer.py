@@ -37,6 +37,7 @@ __all__ = [
     "lock_models_where",
     "make_default",
     "restore_models",
+    "set_availability",
     "sync_models",
     "update_models",
 ]
@@ -315,3 +316,23 @@ async def make_default(model_id: int, *, by: AuthenticatedUser | None) -> dict[s
         [ModelChange(row, {"isDefault": True})], HistoryAction.UPDATED, by=by, reason="made the default"
     )
     return made
+
+
+async def set_availability(provider_id: int, available: bool | frozenset[str]) -> list[int]:
+    """Whether the provider's public models can be called now: all or none, or those whose modelId is listed.
+
+    Availability is runtime state, not a change a person made: it bumps no
+    version and writes no history. The ids whose availability changed come back.
+    """
+    rows = await AiModel.select(AiModel.id, AiModel.model_id, AiModel.is_available).where(
+        (AiModel.provider == provider_id) & AiModel.owner.is_null()
+    )
+    flips: dict[bool, list[int]] = {True: [], False: []}
+    for row in rows:
+        now = available if isinstance(available, bool) else row["model_id"] in available
+        if now != row["is_available"]:
+            flips[now].append(row["id"])
+    for value, ids in flips.items():
+        for batch in _batches(ids):
+            await AiModel.update({AiModel.is_available: value}).where(AiModel.id.is_in(list(batch)))
+    return sorted(flips[True] + flips[False])

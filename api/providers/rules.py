@@ -5,11 +5,16 @@ The provider service, the importer and sync import these; none imports another's
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
+from adapters.registry import API_KEY_VARIABLES
 from api.errors import ValidationFailed
 from api.text import name_problem
+from domain.choices import ProviderKind
 
 __all__ = [
     "MAX_API_KEY",
@@ -18,6 +23,7 @@ __all__ = [
     "PROVIDER_KEY",
     "PROVIDER_KEY_RULE",
     "api_key_problem",
+    "api_key_source",
     "display_name_problem",
     "is_provider_key",
     "validate_base_url",
@@ -73,3 +79,11 @@ def validate_base_url(url: str, field: str = "baseUrl") -> str:
     if parts.query or parts.fragment:
         raise ValidationFailed.one(field, "a base URL has no query or fragment")
     return url.rstrip("/")
+
+
+def api_key_source(provider: Mapping[str, Any], environ: Mapping[str, str] = os.environ) -> str | None:
+    """Where the provider's key comes from: "STORED", "ENVIRONMENT" (OPENAI_API_KEY, ...) or None."""
+    if provider["api_key"]:
+        return "STORED"
+    variable = API_KEY_VARIABLES.get(ProviderKind(provider["kind"]))
+    return "ENVIRONMENT" if variable and (environ.get(variable) or "").strip() else None

@@ -20,6 +20,7 @@ from api.providers.rules import (
     validate_base_url,
 )
 from api.secrets import SecretBox
+from api.sync import availability
 from api.users.service import AuthenticatedUser
 from domain.choices import ProviderKind
 from tables.catalog import AiModel, Provider
@@ -106,7 +107,9 @@ async def upsert_provider(
             .returning(Provider.id)
         )
         if not created:
-            await Provider.update({**values, Provider.updated_at: _now()}).where(Provider.key == changes.key)
+            # A new key, base URL or switch: the next picker asks again instead of trusting the old answer.
+            stale: dict[Any, Any] = {Provider.availability_checked_at: None, Provider.availability_retry_at: None}
+            await Provider.update({**values, **stale, Provider.updated_at: _now()}).where(Provider.key == changes.key)
     log.info(
         "provider %s %s by %s",
         changes.key,
@@ -115,6 +118,10 @@ async def upsert_provider(
     )
     row = await provider_by_key(changes.key)
     assert row is not None
+    if ProviderKind(row["kind"]) not in availability.LISTED_KINDS:
+        await availability.refresh_provider(row, secrets)  # a key decides it: no provider is called
+        row = await provider_by_key(changes.key)
+        assert row is not None
     return row
 
 

@@ -9,6 +9,7 @@ import strawberry
 
 from api.context import Info
 from api.enums import ProviderKind
+from api.providers.rules import api_key_source
 
 __all__ = ["ProviderInput", "ProviderType"]
 
@@ -20,10 +21,18 @@ class ProviderType:
     kind: ProviderKind
     display_name: str
     base_url: str | None = strawberry.field(description="null: the adapter's public default.")
-    has_api_key: bool = strawberry.field(description="Whether a key is stored; the key itself is never returned.")
+    has_api_key: bool = strawberry.field(
+        description="Whether it has a key, stored or from the environment; the key itself is never returned."
+    )
+    api_key_source: str | None = strawberry.field(
+        description='"STORED", "ENVIRONMENT" (OPENAI_API_KEY, ...) or null: where the key it uses comes from.'
+    )
     enabled: bool
     last_synced_at: datetime | None
     last_sync_error: str | None
+    availability_checked_at: datetime | None = strawberry.field(
+        description="When it was last asked whether its models can be called."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -39,10 +48,12 @@ class ProviderType:
             kind=ProviderKind(row["kind"]),
             display_name=row["display_name"],
             base_url=row["base_url"],
-            has_api_key=bool(row["api_key"]),
+            has_api_key=api_key_source(row) is not None,
+            api_key_source=api_key_source(row),
             enabled=row["enabled"],
             last_synced_at=row["last_synced_at"],
             last_sync_error=row["last_sync_error"],
+            availability_checked_at=row["availability_checked_at"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
         )

@@ -19,6 +19,7 @@ import httpx
 
 from adapters.base import Listing
 from adapters.errors import ProviderError
+from adapters.http import DEFAULT_POLICY, HttpPolicy
 from adapters.registry import API_KEY_VARIABLES, BASE_URL_VARIABLES, adapter_for
 from api.catalog import writer
 from api.catalog.fields import clean_reason
@@ -44,6 +45,9 @@ __all__ = [
 ]
 
 log = logging.getLogger("modelcatalog.sync")
+
+# How patient a listing is (attempts, total time, timeouts): the adapters' default, one place to tune it.
+HTTP_POLICY: HttpPolicy = DEFAULT_POLICY
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,7 @@ async def fetch_listing(provider: Mapping[str, Any], secrets: SecretBox) -> List
                 base_url=_base_url(provider),
                 api_key=api_key_of(provider, secrets),
                 client=client,
+                policy=HTTP_POLICY,
             )
             return await adapter.list_models()
     except ProviderError as error:
