@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -23,7 +24,9 @@ from api.graphql_app import CatalogGraphQL
 from api.limits import BodyLimit
 from api.request_id import RequestIdMiddleware, request_id_of
 from api.schema import build_schema
-from api.secrets import load_secret_box
+from api.secrets import SecretBox, load_secret_box
+from api.sync import availability
+from api.sync.scheduler import run_scheduled_syncs
 from api.users.service import token_use_recorded
 
 __all__ = ["create_app"]
@@ -49,14 +52,26 @@ async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"errors": [body]}, status_code=500, headers={"X-Request-ID": request_id})
 
 
-@asynccontextmanager
-async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    await open_pool()
-    try:
-        yield
-    finally:
-        await token_use_recorded()
-        await close_pool()
+def lifespan(settings: Settings, secrets: SecretBox) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """The database pool, and the background jobs the settings turn on, for as long as the app serves."""
+
+    @asynccontextmanager
+    async def serving(app: Starlette) -> AsyncIterator[None]:
+        await open_pool()
+        jobs = []
+        if settings.sync_interval:
+            jobs.append(asyncio.create_task(run_scheduled_syncs(secrets, settings.sync_interval)))
+        try:
+            yield
+        finally:
+            for job in jobs:
+                job.cancel()
+            await asyncio.gather(*jobs, return_exceptions=True)
+            await token_use_recorded()
+            await availability.refreshes_done()
+            await close_pool()
+
+    return serving
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -86,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         middleware=middleware,
         exception_handlers={Exception: unexpected_error},
-        lifespan=lifespan,
+        lifespan=lifespan(settings, secrets),
     )
     # A redirect to the other spelling of a path would be built from the Host header.
     app.router.redirect_slashes = False

@@ -35,8 +35,9 @@ MAX_BODY_BYTES = 1 * MIB
 MAX_IMPORT_BODY_BYTES = 50 * MIB
 BODY_IDLE_TIMEOUT_S = 10.0  # the longest pause between two chunks of a body
 BODY_TIMEOUT_S = 120.0  # the longest a whole body may take (50 MiB at a slow 3.5 Mbit/s)
-# Root fields that may arrive in a body larger than MAX_BODY_BYTES.
-LARGE_BODY_FIELDS = frozenset({"importModels"})
+# Root fields (all ADMIN-only) that may arrive in a body larger than MAX_BODY_BYTES: a catalog document,
+# a reviewed diff of a provider's whole listing.
+LARGE_BODY_FIELDS = frozenset({"importModels", "applySync"})
 
 
 class DocumentLimits(SchemaExtension):
@@ -97,7 +98,7 @@ def _only_large_body_fields(body: bytes) -> bool:
 
 
 class BodyLimit:
-    """Caps request bodies at 1 MiB; an admin's operation of importModels alone may send up to 50 MiB.
+    """Caps request bodies at 1 MiB; an admin's operation of importModels or applySync alone may send up to 50 MiB.
 
     It runs after authentication, so nobody else gets the larger allowance: a
     body declared too large is refused before it is read, one that turns out
@@ -146,8 +147,8 @@ def _is_admin(scope: Scope) -> bool:
 def _too_large(admin: bool) -> str:
     if admin:
         return (
-            f"the request body is over {MAX_IMPORT_BODY_BYTES // MIB} MiB; an operation of importModels alone"
-            f" may send up to {MAX_IMPORT_BODY_BYTES // MIB} MiB, any other up to {MAX_BODY_BYTES // MIB} MiB"
+            f"the request body is over {MAX_IMPORT_BODY_BYTES // MIB} MiB; an operation of importModels or"
+            f" applySync alone may send up to {MAX_IMPORT_BODY_BYTES // MIB} MiB, any other {MAX_BODY_BYTES // MIB} MiB"
         )
     return f"the request body is over {MAX_BODY_BYTES // MIB} MiB"
 

@@ -52,6 +52,13 @@ LIST_BOUNDS: dict[str, int] = {
     "Query.selectableModels": 1000,
     "Query.providers": 200,
     "ModelHistoryEntry.changes": 30,  # one entry per field of a model at most
+    "ModelUpdate.changes": 30,
+    # A provider lists hundreds of models at most (OpenRouter ~460); a diff holds what it lists.
+    "ModelSyncDiff.newModels": 1000,
+    "ModelSyncDiff.updatedModels": 1000,
+    "ModelSyncDiff.archivedModels": 1000,
+    "ModelSyncDiff.restoredModels": 1000,
+    "ApplySyncResult.models": 1000,
 }
 # A bulk read that is one JSON leaf: it costs what a large catalog costs to build.
 LEAF_COSTS: dict[str, int] = {"Query.exportCatalog": 50_000}

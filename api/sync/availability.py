@@ -36,7 +36,9 @@ FIRST_BACKOFF_S = 5.0
 # Kinds whose availability is what their server lists now; the others are available with a key.
 LISTED_KINDS = frozenset({ProviderKind.OLLAMA, ProviderKind.OPENAI_COMPATIBLE})
 
-_running: set[asyncio.Task[None]] = set()
+# This process's refreshes by provider id: the lease keeps other instances out, this keeps a second
+# request of the same instance from starting another (the lease is its own holder's to renew).
+_running: dict[int, asyncio.Task[None]] = {}
 
 
 def _now() -> datetime:
@@ -50,17 +52,26 @@ async def refresh_stale(secrets: SecretBox, ttl: float, wait: float = WAIT_S) ->
         (Provider.availability_checked_at.is_null() | (Provider.availability_checked_at < now - timedelta(seconds=ttl)))
         & (Provider.availability_retry_at.is_null() | (Provider.availability_retry_at <= now))
     )
-    tasks = [asyncio.ensure_future(refresh_provider(provider, secrets)) for provider in due]
-    for task in tasks:
-        _running.add(task)
-        task.add_done_callback(_running.discard)
+    tasks = []
+    for provider in due:
+        if provider["id"] in _running:
+            continue  # started by an earlier request, which waited its 250 ms; this one does not wait again
+        tasks.append(_start(provider, secrets))
     if tasks:
         await asyncio.wait(tasks, timeout=wait)
 
 
+def _start(provider: Mapping[str, Any], secrets: SecretBox) -> asyncio.Task[None]:
+    key: int = provider["id"]
+    task = asyncio.ensure_future(refresh_provider(provider, secrets))
+    _running[key] = task
+    task.add_done_callback(lambda _: _running.pop(key, None))
+    return task
+
+
 async def refreshes_done() -> None:
     """Wait for the refreshes still running in the background (at shutdown, and in tests)."""
-    await asyncio.gather(*_running, return_exceptions=True)
+    await asyncio.gather(*_running.values(), return_exceptions=True)
 
 
 async def refresh_provider(provider: Mapping[str, Any], secrets: SecretBox) -> None:
