@@ -68,6 +68,18 @@ async def test_concurrent_imports_of_the_same_models_in_opposite_orders_all_succ
     assert await ModelHistory.count() == 1200 * 5  # one entry per version, none lost, none twice
 
 
+async def test_concurrent_imports_creating_the_same_models_all_succeed(client, admin_token):
+    documents = [catalog_document(600, "new") for _ in range(3)]
+    documents[1]["models"].reverse()
+
+    bodies = await asyncio.gather(*(client(IMPORT, {"document": d}, token=admin_token) for d in documents))
+
+    assert [codes(body) for body in bodies] == [[]] * 3, [body.get("errors") for body in bodies]
+    results = sorted((r["created"], r["unchanged"]) for r in (body["data"]["importModels"] for body in bodies))
+    assert results == [(0, 600), (0, 600), (600, 0)]  # the first creates them; the others find them made
+    assert await AiModel.count() == 600 and await ModelHistory.count() == 600
+
+
 async def test_a_deadlock_runs_the_whole_transaction_again(client, admin_token, fast_retries, monkeypatch):
     await add_provider(client, admin_token)
     model = await create_model(client, admin_token, **model_row())
