@@ -218,6 +218,7 @@ def retrying(write: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
                 if busy is None:
                     raise
                 if not busy.again or attempt >= WRITE_ATTEMPTS:
+                    log.warning("%s gave up after %d attempt(s): %s", write.__name__, attempt, error)
                     raise Unavailable(busy.message, retry_after=busy.retry_after) from error
                 log.info(
                     "%s: attempt %d of %d lost a race (%s); running it again",

@@ -155,6 +155,7 @@ async def test_a_lone_surrogate_in_a_duplicate_is_refused(client, admin_token, m
         ({"displayName": "GPT\ufeff-4o"}, "displayName"),
         ({"displayName": "GPT\x854o"}, "displayName"),
         ({"displayName": "GPT\n4o"}, "displayName"),
+        ({"capabilities": ["tools\n"]}, "capabilities"),  # a pattern ending in `$` let the newline in
     ],
 )
 async def test_look_alike_ids_and_names_are_refused(client, admin_token, model, fields, field):
@@ -174,11 +175,12 @@ async def test_look_alike_provider_names_and_imported_rows_are_refused(client, a
     ):
         result = (await post(client, IMPORT, {"document": doc}, admin_token))["data"]["importModels"]
         assert [(error["index"], error["field"]) for error in result["errors"]] == [(0, field)]
-    bad_provider = document()
-    bad_provider["providers"][0]["displayName"] = "Open\u202eAI"
-    assert refused_fields(await post(client, IMPORT, {"document": bad_provider}, admin_token)) == [
-        "providers.0.displayName"
-    ]
+    for name, value in (("displayName", "Open\u202eAI"), ("key", "openai\n")):
+        bad_provider = document()
+        bad_provider["providers"][0][name] = value
+        assert refused_fields(await post(client, IMPORT, {"document": bad_provider}, admin_token)) == [
+            f"providers.0.{name}"
+        ]
     assert await snapshot() == (0, 0, 0)
 
 
