@@ -25,6 +25,7 @@ from piccolo.querystring import QueryString
 from api.errors import Unavailable
 
 __all__ = [
+    "BULK_LOCK_WAIT_S",
     "WRITE_ATTEMPTS",
     "WRITE_LOCK_WAIT_S",
     "Contended",
@@ -49,6 +50,8 @@ log = logging.getLogger("modelcatalog.database")
 # milliseconds, so 5 s only runs out behind a long import; the client then hears
 # "busy, retry in 5 s" at once instead of hanging for SQLite's 30 s default.
 WRITE_LOCK_WAIT_S = 5.0
+# A bulk write (an import) queues behind another bulk write for longer: it is long itself.
+BULK_LOCK_WAIT_S = 30.0
 # A transaction that deadlocked or lost a serialization race runs again, up to
 # this many times in all, after a jittered back-off that doubles from BACKOFF_S.
 WRITE_ATTEMPTS = 4
@@ -100,17 +103,21 @@ async def close_pool() -> None:
         await engine.close_connection_pool()
 
 
-def _lock_wait_ms() -> int:
-    return max(1, round(WRITE_LOCK_WAIT_S * 1000))
+def _milliseconds(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
 
 
 # piccolo's transaction classes carry no annotations, hence the ignores below.
 class _SQLiteWrite(SQLiteTransaction):
-    """BEGIN IMMEDIATE after a busy timeout of WRITE_LOCK_WAIT_S."""
+    """BEGIN IMMEDIATE, waiting at most `lock_wait` seconds for the write lock."""
+
+    def __init__(self, engine: SQLiteEngine, lock_wait: float) -> None:
+        super().__init__(engine=engine, transaction_type=TransactionType.immediate)
+        self.lock_wait = lock_wait
 
     async def get_connection(self) -> Any:
         connection = await super().get_connection()  # type: ignore[no-untyped-call]
-        await connection.execute(f"PRAGMA busy_timeout = {_lock_wait_ms()}")
+        await connection.execute(f"PRAGMA busy_timeout = {_milliseconds(self.lock_wait)}")
         return connection
 
     async def begin(self) -> None:
@@ -122,16 +129,19 @@ class _SQLiteWrite(SQLiteTransaction):
 
 
 class _PostgresWrite(PostgresTransaction):
-    """A transaction whose lock waits end after WRITE_LOCK_WAIT_S."""
+    """A transaction whose every lock wait ends after `lock_wait` seconds."""
+
+    def __init__(self, engine: PostgresEngine, lock_wait: float) -> None:
+        super().__init__(engine=engine)
+        self.lock_wait = lock_wait
 
     async def begin(self) -> None:
         try:
             await super().begin()  # type: ignore[no-untyped-call]
-            await self.connection.execute(f"SET LOCAL lock_timeout = '{_lock_wait_ms()}ms'")
+            await self.connection.execute(f"SET LOCAL lock_timeout = '{_milliseconds(self.lock_wait)}ms'")
         except BaseException:
-            # piccolo releases the connection in __aexit__, which a failed __aenter__ never reaches
-            if self.transaction.is_active():
-                await self.transaction.rollback()
+            # piccolo gives the connection back in __aexit__, which a failed __aenter__ never reaches;
+            # closing it, or the pool's reset on release, rolls the transaction back.
             if self.engine.pool:
                 await self.engine.pool.release(self.connection)
             else:
@@ -139,18 +149,20 @@ class _PostgresWrite(PostgresTransaction):
             raise
 
 
-def transaction() -> Any:
-    """A transaction for writing, whose lock waits end after WRITE_LOCK_WAIT_S; on SQLite it locks at BEGIN.
+def transaction(*, bulk: bool = False) -> Any:
+    """A transaction for writing, whose lock waits end after WRITE_LOCK_WAIT_S (bulk: BULK_LOCK_WAIT_S).
 
-    SQLite's default (deferred) transaction that reads before it writes fails
-    with "database is locked" when another writer commits in between, without
-    waiting; BEGIN IMMEDIATE waits for the busy timeout instead.
+    On SQLite it takes the write lock at BEGIN: SQLite's default (deferred)
+    transaction that reads before it writes fails with "database is locked"
+    when another writer commits in between, without waiting; BEGIN IMMEDIATE
+    waits for the busy timeout instead.
     """
     engine = engine_finder()
+    lock_wait = BULK_LOCK_WAIT_S if bulk else WRITE_LOCK_WAIT_S
     if isinstance(engine, SQLiteEngine):
-        return _SQLiteWrite(engine=engine, transaction_type=TransactionType.immediate)
+        return _SQLiteWrite(engine, lock_wait)
     assert isinstance(engine, PostgresEngine)
-    return _PostgresWrite(engine=engine)
+    return _PostgresWrite(engine, lock_wait)
 
 
 class Contended(Unavailable):
@@ -206,6 +218,7 @@ def retrying(write: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
                 if busy is None:
                     raise
                 if not busy.again or attempt >= WRITE_ATTEMPTS:
+                    log.warning("%s gave up after %d attempt(s): %s", write.__name__, attempt, error)
                     raise Unavailable(busy.message, retry_after=busy.retry_after) from error
                 log.info(
                     "%s: attempt %d of %d lost a race (%s); running it again",

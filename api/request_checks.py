@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from graphql import (
+    ArgumentNode,
     GraphQLError,
     GraphQLInputObjectType,
     GraphQLInputType,
@@ -22,6 +23,7 @@ from graphql import (
     OperationDefinitionNode,
     StringValueNode,
     ValueNode,
+    VariableNode,
     Visitor,
     get_nullable_type,
     is_input_type,
@@ -111,24 +113,38 @@ def _variable_errors(
     schema: Any, operation: OperationDefinitionNode, variables: Mapping[str, Any]
 ) -> list[GraphQLError]:
     errors: list[GraphQLError] = []
+    arguments = _arguments_of(operation)
     for definition in operation.variable_definitions or ():
         name = definition.variable.name.value
         declared = type_from_ast(schema, definition.type)
         # A missing variable, or one of an unknown type, is reported by graphql-core without quoting anything.
         if name in variables and is_input_type(declared):
-            errors.extend(_variable_problems(name, variables[name], declared))
+            errors.extend(_variable_problems(name, arguments.get(name, name), variables[name], declared))
     return errors
 
 
-def _variable_problems(name: str, value: Any, declared: GraphQLInputType) -> list[GraphQLError]:
+def _arguments_of(operation: OperationDefinitionNode) -> dict[str, str]:
+    """The argument each variable is passed as directly (`models(filter: $f)`: f -> filter)."""
+    found: dict[str, str] = {}
+
+    class Arguments(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+            if isinstance(node.value, VariableNode):
+                found.setdefault(node.value.name.value, node.name.value)
+
+    visit(operation, Arguments())
+    return found
+
+
+def _variable_problems(name: str, argument: str, value: Any, declared: GraphQLInputType) -> list[GraphQLError]:
     problem = _storable(value, MAX_VARIABLE_NESTING)
     if problem:
         path, reason = problem
-        return [_error(_field_name(name, declared, path), f"Variable '${name}' {reason}")]
+        return [_error(_field_name(argument, path), f"Variable '${name}' {reason}")]
     errors: list[GraphQLError] = []
 
     def report(error: GraphQLError, path: list[str | int]) -> None:
-        field = _field_name(name, declared, path)
+        field = _field_name(argument, path)
         reason = error.message
         found = _value_at(value, path)
         if inspect(found) in reason:
@@ -143,11 +159,15 @@ def _path_text(name: str, path: Sequence[str | int]) -> str:
     return name + "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
 
 
-def _field_name(name: str, declared: GraphQLInputType, path: Sequence[str | int]) -> str:
-    """The field as services name it: an input object's fields bare ("kind"), else the variable's path."""
-    if path and isinstance(path[0], str) and isinstance(get_nullable_type(declared), GraphQLInputObjectType):
-        return _path_text(str(path[0]), path[1:])
-    return _path_text(name, path)
+def _field_name(argument: str, path: Sequence[str | int]) -> str:
+    """The field as services name it: the argument and the path in it ("filter.search"), an `input`'s fields
+    bare ("kind"), a batch's items by index ("inputs[3].requestId"), a list of strings as the list."""
+    steps = list(path)
+    if steps and isinstance(steps[-1], int):
+        steps.pop()  # "capabilities", not "capabilities[1]": the field is the list
+    if argument == "input" and steps and isinstance(steps[0], str):
+        return _path_text(steps[0], steps[1:])
+    return _path_text(argument, steps)
 
 
 def _reason(expected: GraphQLInputType | None, found: Any) -> str:

@@ -21,18 +21,19 @@ def _code_point(char: str) -> str:
 
 def storable_problem(text: str) -> str | None:
     """Why the database cannot hold the text (PostgreSQL text has no NUL; UTF-8 has no lone surrogate), or None."""
-    for char in text:
-        if char == "\x00":
-            return "no NUL characters"
-        if unicodedata.category(char) == "Cs":
-            return f"not valid Unicode text: an unpaired surrogate ({_code_point(char)})"
+    if "\x00" in text:
+        return "no NUL characters"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as problem:
+        return f"not valid Unicode text: an unpaired surrogate ({_code_point(text[problem.start])})"
     return None
 
 
 def prose_problem(text: str) -> str | None:
     """Storable, and no control characters but newlines and tabs (descriptions, reasons)."""
     problem = storable_problem(text)
-    if problem:
+    if problem or text.isprintable():  # printable text holds no control character: the common case, at C speed
         return problem
     if any(unicodedata.category(char) == "Cc" and char not in PROSE_CONTROLS for char in text):
         return "no control characters"
@@ -41,6 +42,8 @@ def prose_problem(text: str) -> str | None:
 
 def name_problem(text: str) -> str | None:
     """Storable, one line, and nothing invisible: no control (Cc) or format (Cf) characters."""
+    if text.isprintable():  # no Cc, Cf, Cs, line or paragraph separator, nor NUL: the common case
+        return None
     problem = storable_problem(text)
     if problem:
         return problem
@@ -55,7 +58,10 @@ def name_problem(text: str) -> str | None:
 
 def identifier_problem(text: str) -> str | None:
     """A name's rules, and no whitespace at all."""
-    if any(char.isspace() or unicodedata.category(char) == "Cc" for char in text):
+    # Printable text holds no whitespace but the plain space, so only the rest needs the slow look.
+    if " " in text or (
+        not text.isprintable() and any(char.isspace() or unicodedata.category(char) == "Cc" for char in text)
+    ):
         return "no spaces or control characters"
     return name_problem(text)
 

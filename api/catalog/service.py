@@ -67,9 +67,7 @@ async def _change(
     return changed
 
 
-async def _provider_id(key: Any) -> int:
-    if not is_provider_key(key):
-        raise ValidationFailed.one("provider", f"a provider key: {PROVIDER_KEY_RULE}")
+async def _provider_id(key: str) -> int:
     provider = await Provider.select(Provider.id).where(Provider.key == key).first()
     if provider is None:
         raise ValidationFailed.one("provider", f'no provider "{key[:64]}"; create it with upsertProvider first')
@@ -88,6 +86,8 @@ async def create_model(
     """A new public model from field values, with `provider` (a key); version 1 and a CREATED entry."""
     values = dict(values)
     provider_key = values.pop("provider", None)
+    if not is_provider_key(provider_key):
+        raise ValidationFailed.one("provider", f"a provider key: {PROVIDER_KEY_RULE}")
     clean, problems = check_values(values)
     if "modelId" in clean and "universalModelId" not in values:
         clean, problems = check_values({**values, "universalModelId": f"{provider_key}:{clean['modelId']}"})
@@ -96,7 +96,7 @@ async def create_model(
     if problems:
         raise ValidationFailed(problems)
     async with transaction():
-        provider_id = await _provider_id(provider_key)
+        provider_id = await _provider_id(str(provider_key))
         await _ensure_new_universal_id(clean["universalModelId"])
         [row] = await writer.insert_models([NewModel(provider_id, clean)], HistoryAction.CREATED, by=by, reason=reason)
     log.info("model %s created by %s", row["universal_model_id"], by.username if by else "the command line")

@@ -138,7 +138,7 @@ async def _apply(
     progress: Progress | None,
 ) -> _Plan:
     """Plan and write in one transaction, which runs again when it deadlocks or loses a race."""
-    async with transaction():
+    async with transaction(bulk=True):
         plan = await _plan(parsed, mode, lenient, lock=True)
         if not plan.problems or lenient:
             await _write(plan, kind, by, reason, progress)

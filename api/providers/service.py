@@ -10,7 +10,7 @@ from typing import Any
 from piccolo.query.functions.aggregate import Count
 
 from adapters.kinds import DEFAULT_DISPLAY_NAMES
-from api.database import transaction
+from api.database import retrying, transaction
 from api.errors import FieldError, ValidationFailed
 from api.providers.rules import (
     PROVIDER_KEY_RULE,
@@ -90,6 +90,7 @@ def _values(changes: ProviderChanges, secrets: SecretBox) -> dict[Any, Any]:
     return values
 
 
+@retrying
 async def upsert_provider(
     changes: ProviderChanges, *, secrets: SecretBox, by: AuthenticatedUser | None = None
 ) -> dict[str, Any]:
