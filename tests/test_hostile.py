@@ -315,3 +315,29 @@ def test_allowed_hosts_refuse_any_other_host(settings):
         refused = httpx.post(f"{url}/graphql/", json={"query": "{ __typename }"}, headers={"Host": "evil.example"})
         assert refused.status_code == 400
         assert "location" not in refused.headers
+
+
+HUGE_STRINGS = {
+    "a search of 50,000 characters": (
+        "query($f: ModelFilter) { models(filter: $f) { totalCount } }",
+        {"f": {"search": "x" * 50_000}},
+    ),
+    "a display name of 900 KB": (
+        "mutation($i: ProviderInput!) { upsertProvider(input: $i) { key } }",
+        {"i": {"key": "openai", "kind": "OPENAI", "displayName": "y" * 900_000}},
+    ),
+    "a provider key of 100,000 characters": (
+        "mutation($i: ProviderInput!) { upsertProvider(input: $i) { key } }",
+        {"i": {"key": "k" * 100_000, "kind": "OPENAI"}},
+    ),
+}
+
+
+@pytest.mark.parametrize(("document", "variables"), HUGE_STRINGS.values(), ids=HUGE_STRINGS.keys())
+async def test_a_huge_string_is_refused_at_once(http, admin_token, document, variables):
+    request = http.post(
+        "/graphql",
+        json={"query": document, "variables": variables},
+        headers={"Authorization": f"Bearer {admin_token}"},
+    )
+    await refused_quickly(http, request, 200, "VALIDATION_FAILED")
