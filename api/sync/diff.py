@@ -180,13 +180,14 @@ def _compare(diff: ProviderDiff, row: Mapping[str, Any], found: Candidate) -> No
     wanted = without_locked(row, merged_values(row, found.values))
     if found.universal_model_id != row["universal_model_id"]:
         wanted.update(universalModelId=found.universal_model_id, modelId=found.model_id)
-    changes = field_changes(values_of(row), wanted)
+    current = values_of(row)
+    changes = field_changes(current, wanted)
     if not changes:
         diff.unchanged += 1
         return
     changed = {change["field"] for change in changes}
     diff.updated.append(Update(row, found, {k: v for k, v in wanted.items() if k in changed}, changes))
-    if _price_jump(values_of(row), wanted):
+    if _price_jump(current, wanted):
         diff.price_jumps.add(row["universal_model_id"])
         diff.warnings.append(f"the price of {row['universal_model_id']} moves by more than {PRICE_MOVE_GUARD}x")
 
