@@ -19,7 +19,7 @@ from api.context import Info
 from api.enums import CostTier, HistoryAction, ModelStatus, SpeedTier
 from api.providers.types import ProviderType
 from api.scalars import DecimalText
-from api.users.types import UserType
+from api.users.types import UserType, load_user
 
 __all__ = [
     "AiModelConnection",
@@ -75,10 +75,7 @@ class ModelHistoryEntry:
 
     @strawberry.field(description="null for changes made by sync jobs or the command line.")
     async def changed_by(self, info: Info) -> UserType | None:
-        if self.changed_by_id is None:
-            return None
-        user = await info.context.loaders.user.load(self.changed_by_id)
-        return UserType.from_user(user) if user else None
+        return await load_user(info, self.changed_by_id)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ModelHistoryEntry:

@@ -15,7 +15,7 @@ from api.enums import ModelStatus, SyncTrigger
 from api.errors import FieldError, ValidationFailed
 from api.sync.diff import Candidate, ProviderDiff
 from api.sync.service import AppliedSync, ReviewedSync
-from api.users.types import UserType
+from api.users.types import UserType, load_user
 
 PRICING_ARGUMENTS = {
     "pricing.inputPerMillion": "input_per_million",
@@ -135,10 +135,7 @@ class SyncRunType:
 
     @strawberry.field(description="null for scheduled runs.")
     async def started_by(self, info: Info) -> UserType | None:
-        if self.started_by_id is None:
-            return None
-        user = await info.context.loaders.user.load(self.started_by_id)
-        return UserType.from_user(user) if user else None
+        return await load_user(info, self.started_by_id)
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> SyncRunType:
