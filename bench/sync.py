@@ -34,8 +34,8 @@ from api.secrets import load_secret_box
 from api.sync import availability
 from api.sync.service import sync_diff
 from api.users.service import create_user
+from bench.imports import empty_catalog
 from domain.choices import Role
-from tables.piccolo_app import ALL_TABLES
 from tests.fake_provider import fake_provider
 
 __all__ = ["main"]
@@ -52,12 +52,6 @@ APPLY = "mutation($input: ApplySyncInput!) { applySync(input: $input) { created 
 UPSERT = """mutation($key: String!, $u: String) {
   upsertProvider(input: {key: $key, kind: OPENAI_COMPATIBLE, baseUrl: $u}) { id } }"""
 PICKER = "{ selectableModels { id universalModelId displayName contextWindow } }"
-
-
-async def empty_catalog() -> None:
-    for table in reversed(ALL_TABLES):
-        if table._meta.tablename not in ("users", "api_tokens"):
-            await table.delete(force=True)
 
 
 def hanging_host() -> tuple[str, socket.socket]:

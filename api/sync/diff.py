@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapters.base import NormalizedModel
-from api.catalog.fields import PRICE_FIELDS, check_values, values_of
+from api.catalog.fields import check_values, values_of
 from api.catalog.history import field_changes
 from api.catalog.rules import without_locked
 from domain.capabilities import is_capability
@@ -24,6 +24,7 @@ __all__ = [
     "Candidate",
     "ProviderDiff",
     "Update",
+    "candidate",
     "compute_diff",
     "fingerprint",
     "listed_values",
@@ -31,17 +32,6 @@ __all__ = [
 ]
 
 PRICE_MOVE_GUARD = Decimal(10)  # a price that moves by more than this factor is a units mistake until reviewed
-# What sync compares and writes; speed and cost tiers are a person's judgement, never a provider's.
-STATED_FIELDS = (
-    "displayName",
-    "description",
-    "contextWindow",
-    "maxOutputTokens",
-    "supportsTools",
-    "supportsVision",
-    "capabilities",
-    *PRICE_FIELDS,
-)
 
 
 @dataclass(frozen=True)
