@@ -29,7 +29,7 @@ from api.errors import FieldError, NotFound, ProviderFailed, StaleDiff, Validati
 from api.secrets import SecretBox, SecretUnreadable
 from api.sync.diff import Candidate, ProviderDiff, candidate, compute_diff, fingerprint, listed_values
 from api.users.service import AuthenticatedUser
-from domain.choices import HistoryAction, ModelStatus, ProviderKind, SyncTrigger
+from domain.choices import HistoryAction, ProviderKind, SyncTrigger
 from tables.catalog import AiModel, Provider
 from tables.sync import SyncRun
 
@@ -263,6 +263,32 @@ async def apply_sync(
     return applied
 
 
+@dataclass(frozen=True)
+class _ProviderRows:
+    """The provider's rows by universalModelId, found exactly or, failing that, by letter case alone."""
+
+    key: str
+    exact: dict[str, dict[str, Any]]
+    folded: dict[str, dict[str, Any]]
+
+    @classmethod
+    def of(cls, key: str, rows: Sequence[dict[str, Any]]) -> _ProviderRows:
+        return cls(
+            key,
+            {row["universal_model_id"]: row for row in rows},
+            {row["universal_model_id"].lower(): row for row in rows},
+        )
+
+    def find(self, universal: str) -> dict[str, Any] | None:
+        return self.exact.get(universal) or self.folded.get(universal.lower())
+
+    def get(self, universal: str, field_name: str) -> dict[str, Any]:
+        row = self.find(universal)
+        if row is None:
+            raise ValidationFailed.one(field_name, f'{self.key} has no model "{universal[:80]}" to change')
+        return row
+
+
 async def _write(
     provider: Mapping[str, Any],
     rows: Sequence[dict[str, Any]],
@@ -270,30 +296,40 @@ async def _write(
     by: AuthenticatedUser | None,
     reason: str,
 ) -> AppliedSync:
-    exact = {row["universal_model_id"]: row for row in rows}
-    folded = {row["universal_model_id"].lower(): row for row in rows}
-
-    def row_of(universal: str, field_name: str) -> dict[str, Any]:
-        row = exact.get(universal) or folded.get(universal.lower())
-        if row is None:
-            raise ValidationFailed.one(field_name, f'{provider["key"]} has no model "{universal[:80]}" to change')
-        return row
-
-    for found in reviewed.new:
-        if found.universal_model_id.lower() in folded:
-            raise ValidationFailed.one("newModels", f'"{found.universal_model_id[:80]}" is already in the catalog')
-    applied = AppliedSync(provider["key"])
-    archived_rows = [row_of(u, "archivedModels") for u in reviewed.archived]
-    restored_rows = [row_of(u, "restoredModels") for u in reviewed.restored]
-    if any(not row["archived_by_sync"] for row in restored_rows):
+    """Archive, restore, update, then insert, through the writer; every entry checked before anything is written."""
+    catalog = _ProviderRows.of(provider["key"], rows)
+    taken = [found.universal_model_id for found in reviewed.new if catalog.find(found.universal_model_id)]
+    if taken:
+        raise ValidationFailed.one("newModels", f'"{taken[0][:80]}" is already in the catalog')
+    archived = [catalog.get(universal, "archivedModels") for universal in reviewed.archived]
+    restored = [catalog.get(universal, "restoredModels") for universal in reviewed.restored]
+    if any(not row["archived_by_sync"] for row in restored):
         raise ValidationFailed.one("restoredModels", "a model an admin archived is restored by an admin, not by sync")
-    applied.archived = await writer.archive_models(archived_rows, by=by, reason=reason, by_sync=True)
-    applied.restored = await writer.restore_models(restored_rows, by=by, reason=reason, by_sync=True)
+    applied = AppliedSync(provider["key"])
+    applied.archived = await writer.archive_models(archived, by=by, reason=reason, by_sync=True)
+    applied.restored = await writer.restore_models(restored, by=by, reason=reason, by_sync=True)
+    await _write_updates(applied, catalog, reviewed, by, reason)
+    new = [
+        NewModel(
+            provider["id"],
+            {**found.values, "universalModelId": found.universal_model_id, "modelId": found.model_id},
+            found.config,
+        )
+        for found in reviewed.new
+    ]
+    applied.created = await writer.insert_models(new, HistoryAction.CREATED, by=by, reason=reason)
+    return applied
+
+
+async def _write_updates(
+    applied: AppliedSync, catalog: _ProviderRows, reviewed: ReviewedSync, by: AuthenticatedUser | None, reason: str
+) -> None:
+    """The reviewed updates, and what the provider now says of the models just restored (a second version)."""
     current = {row["id"]: row for row in [*applied.archived, *applied.restored]}
-    changes = []
     returning = [reviewed.restored_values[u] for u in reviewed.restored if u in reviewed.restored_values]
+    changes = []
     for found in [*reviewed.updated, *returning]:
-        row = row_of(found.universal_model_id, "updatedModels")
+        row = catalog.get(found.universal_model_id, "updatedModels")
         row = current.get(row["id"], row)
         values = dict(found.values)
         if found.universal_model_id != row["universal_model_id"]:
@@ -308,21 +344,6 @@ async def _write(
         for after, change in zip(synced, changes, strict=True)
         if after["version"] != change.row["version"] and after["id"] not in restored_ids
     ]
-    new = [
-        NewModel(
-            provider["id"],
-            {
-                **found.values,
-                "universalModelId": found.universal_model_id,
-                "modelId": found.model_id,
-                "status": ModelStatus.ACTIVE,
-            },
-            found.config,
-        )
-        for found in reviewed.new
-    ]
-    applied.created = await writer.insert_models(new, HistoryAction.CREATED, by=by, reason=reason)
-    return applied
 
 
 async def sync_provider(
