@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -19,11 +21,13 @@ from api.access_log import AccessLog
 from api.auth import TokenBackend
 from api.config import Settings
 from api.database import close_pool, database_answers, open_pool
+from api.endpoints.recheck import run_rechecks
+from api.endpoints.url_policy import UrlPolicy
 from api.graphql_app import CatalogGraphQL
 from api.limits import BodyLimit
 from api.request_id import RequestIdMiddleware, request_id_of
 from api.schema import build_schema
-from api.secrets import load_secret_box
+from api.secrets import SecretBox, load_secret_box
 from api.users.service import token_use_recorded
 
 __all__ = ["create_app"]
@@ -49,14 +53,28 @@ async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"errors": [body]}, status_code=500, headers={"X-Request-ID": request_id})
 
 
-@asynccontextmanager
-async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    await open_pool()
-    try:
-        yield
-    finally:
-        await token_use_recorded()
-        await close_pool()
+def lifespan_of(settings: Settings, secrets: SecretBox) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """The database pool, and the background jobs the settings turn on (MODELCATALOG_HEALTH_INTERVAL)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await open_pool()
+        jobs: list[asyncio.Task[None]] = []
+        if settings.health_interval:
+            policy = UrlPolicy(allow_private=settings.endpoint_allow_private)
+            recheck = run_rechecks(settings.health_interval, secrets=secrets, policy=policy)
+            jobs.append(asyncio.create_task(recheck, name="local endpoint re-check"))
+        try:
+            yield
+        finally:
+            for job in jobs:
+                job.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await job
+            await token_use_recorded()
+            await close_pool()
+
+    return lifespan
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -86,7 +104,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         middleware=middleware,
         exception_handlers={Exception: unexpected_error},
-        lifespan=lifespan,
+        lifespan=lifespan_of(settings, secrets),
     )
     # A redirect to the other spelling of a path would be built from the Host header.
     app.router.redirect_slashes = False

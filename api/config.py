@@ -22,6 +22,11 @@ class Settings:
     secret_key: str | None = None
     cors_origins: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()  # empty: any Host header
+    # Local endpoints: whether loopback and private addresses may be called (the user's own Ollama),
+    # how often the background job re-checks them (None: never), and how soon one may be probed again.
+    endpoint_allow_private: bool = True
+    health_interval: float | None = None
+    endpoint_check_interval: float = 5.0
 
     @property
     def production(self) -> bool:
@@ -39,7 +44,36 @@ class Settings:
             secret_key=(environ.get("MODELCATALOG_SECRET_KEY") or "").strip() or None,
             cors_origins=_list(environ.get("MODELCATALOG_CORS_ORIGINS")),
             allowed_hosts=_list(environ.get("MODELCATALOG_ALLOWED_HOSTS")),
+            endpoint_allow_private=_flag(environ, "MODELCATALOG_ENDPOINT_ALLOW_PRIVATE", default=True),
+            health_interval=_seconds(environ, "MODELCATALOG_HEALTH_INTERVAL", default=None),
+            endpoint_check_interval=_seconds(environ, "MODELCATALOG_ENDPOINT_CHECK_INTERVAL", default=5.0) or 0.0,
         )
+
+
+def _flag(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
+    """A true/false setting; unset or blank is the default."""
+    value = (environ.get(name) or "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value[:20]!r}")
+
+
+def _seconds(environ: Mapping[str, str], name: str, *, default: float | None) -> float | None:
+    """A number of seconds (0 or more); unset or blank is the default."""
+    value = (environ.get(name) or "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {value[:20]!r}") from None
+    if not 0 <= seconds <= 86_400 * 7:
+        raise ConfigError(f"{name} must be between 0 and 604800 seconds")
+    return seconds
 
 
 def _list(value: str | None) -> tuple[str, ...]:

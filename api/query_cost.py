@@ -52,6 +52,9 @@ LIST_BOUNDS: dict[str, int] = {
     "Query.selectableModels": 1000,
     "Query.providers": 200,
     "ModelHistoryEntry.changes": 30,  # one entry per field of a model at most
+    "AuditEntry.changes": 8,  # one entry per audited field of a provider or an endpoint at most
+    "Query.localEndpoints": 100,  # MAX_ENDPOINTS_PER_USER
+    "Query.sharedLocalEndpoints": 500,  # listed at most
 }
 # A bulk read that is one JSON leaf: it costs what a large catalog costs to build.
 LEAF_COSTS: dict[str, int] = {"Query.exportCatalog": 50_000}
