@@ -37,13 +37,17 @@ from tables.endpoints import EndpointShare, LocalEndpoint
 __all__ = [
     "EndpointChanges",
     "audit_values",
+    "check_changes",
     "create_endpoint",
     "delete_endpoint",
     "endpoint_row",
     "follow_active",
+    "insert_endpoint",
     "is_shared_with",
+    "new_endpoint_values",
     "own_endpoints",
     "owned_endpoint",
+    "room_for",
     "shared_endpoints",
     "update_endpoint",
     "visible_endpoint",
@@ -147,7 +151,7 @@ def _clean_api_key(api_key: str | None) -> str | None:
     return (api_key or "").strip() or None
 
 
-async def _check(changes: EndpointChanges, policy: UrlPolicy, *, creating: bool) -> str | None:
+async def check_changes(changes: EndpointChanges, policy: UrlPolicy, *, creating: bool) -> str | None:
     """Every field's problems at once (VALIDATION_FAILED), then the URL policy (BLOCKED_URL); the URL to store."""
     problems: list[FieldError] = []
     if creating or changes.name is not None:
@@ -162,40 +166,56 @@ async def _check(changes: EndpointChanges, policy: UrlPolicy, *, creating: bool)
     return (await policy.vet(changes.base_url)).url
 
 
-@retrying
-async def create_endpoint(
-    viewer: AuthenticatedUser, changes: EndpointChanges, *, secrets: SecretBox, policy: UrlPolicy
-) -> dict[str, Any]:
-    """A new endpoint of the viewer's, its key encrypted; one CREATED audit row."""
-    base_url = await _check(changes, policy, creating=True)
-    assert base_url is not None and changes.name is not None
+def new_endpoint_values(owner_id: int, changes: EndpointChanges, base_url: str, secrets: SecretBox) -> dict[str, Any]:
+    """The columns of a new endpoint from checked changes: its key encrypted, its type inferred when not given."""
+    assert changes.name is not None
     api_key = _clean_api_key(changes.api_key)
-    values = {
-        "owner": viewer.id,
+    return {
+        "owner": owner_id,
         "name": changes.name.strip(),
         "base_url": base_url,
         "endpoint_type": (changes.endpoint_type or default_endpoint_type(base_url)).value,
         "api_key": secrets.encrypt(api_key) if api_key else None,
         "is_active": True if changes.is_active is None else changes.is_active,
     }
-    async with transaction():
-        await serialize(f"local endpoints of user {viewer.id}")  # the count below holds until commit
-        if await LocalEndpoint.count().where(LocalEndpoint.owner == viewer.id) >= MAX_ENDPOINTS_PER_USER:
-            raise ValidationFailed.one("name", f"a user has at most {MAX_ENDPOINTS_PER_USER} local endpoints")
-        inserted = (
-            await LocalEndpoint.insert(LocalEndpoint.from_dict(values))
-            .on_conflict(target=(LocalEndpoint.owner, LocalEndpoint.name), action="DO NOTHING")
-            .returning(LocalEndpoint.id)
-        )
-        if not inserted:
-            raise ValidationFailed.one("name", "you already have a local endpoint with this name")
-        row = await endpoint_row(inserted[0]["id"])
-        assert row is not None
-        created = audit.changes_between({}, audit_values(row))
-        if api_key:
-            created += audit.key_change(False, True)
-        await audit.record(AuditEntity.ENDPOINT, row["id"], AuditAction.CREATED, created, by=viewer)
+
+
+async def room_for(owner_id: int, count: int, field: str = "name") -> None:
+    """Inside a transaction: refuse more than MAX_ENDPOINTS_PER_USER, held until commit."""
+    await serialize(f"local endpoints of user {owner_id}")
+    if await LocalEndpoint.count().where(LocalEndpoint.owner == owner_id) + count > MAX_ENDPOINTS_PER_USER:
+        raise ValidationFailed.one(field, f"a user has at most {MAX_ENDPOINTS_PER_USER} local endpoints")
+
+
+async def insert_endpoint(values: Mapping[str, Any], *, by: AuthenticatedUser | None) -> dict[str, Any]:
+    """Insert an endpoint with its CREATED audit row, in the caller's transaction; its name must be free."""
+    inserted = (
+        await LocalEndpoint.insert(LocalEndpoint.from_dict(dict(values)))
+        .on_conflict(target=(LocalEndpoint.owner, LocalEndpoint.name), action="DO NOTHING")
+        .returning(LocalEndpoint.id)
+    )
+    if not inserted:
+        raise ValidationFailed.one("name", "you already have a local endpoint with this name")
+    row = await endpoint_row(inserted[0]["id"])
+    assert row is not None
+    created = audit.changes_between({}, audit_values(row))
+    if row["api_key"]:
+        created += audit.key_change(False, True)
+    await audit.record(AuditEntity.ENDPOINT, row["id"], AuditAction.CREATED, created, by=by)
     return row
+
+
+@retrying
+async def create_endpoint(
+    viewer: AuthenticatedUser, changes: EndpointChanges, *, secrets: SecretBox, policy: UrlPolicy
+) -> dict[str, Any]:
+    """A new endpoint of the viewer's, its key encrypted; one CREATED audit row."""
+    base_url = await check_changes(changes, policy, creating=True)
+    assert base_url is not None
+    values = new_endpoint_values(viewer.id, changes, base_url, secrets)
+    async with transaction():
+        await room_for(viewer.id, 1)
+        return await insert_endpoint(values, by=viewer)
 
 
 def _same_key(stored: str | None, new: str | None, secrets: SecretBox) -> bool:
@@ -227,7 +247,7 @@ async def update_endpoint(
     policy: UrlPolicy,
 ) -> dict[str, Any]:
     """Change the given fields of the viewer's endpoint; a new URL, type or key starts its health afresh."""
-    base_url = await _check(changes, policy, creating=False)
+    base_url = await check_changes(changes, policy, creating=False)
     async with transaction():
         row = await owned_endpoint(viewer, endpoint_id, lock=True)
         after = dict(row)

@@ -187,6 +187,8 @@ def parse_endpoint_url(url: str, field: str = "baseUrl", *, allow_private: bool 
         raise BlockedUrl(f"{field}: credentials do not belong in the URL; set apiKey instead")
     if parsed.query or parsed.fragment or "?" in text or "#" in text:
         raise ValidationFailed.one(field, "a base URL has no query or fragment")
+    if port is not None and not 1 <= port <= 65535:
+        raise ValidationFailed.one(field, "a port from 1 to 65535")
     default_port = 443 if parsed.scheme == "https" else 80
     return EndpointUrl(text.rstrip("/"), parsed.scheme, host, port or default_port)
 
