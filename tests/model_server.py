@@ -56,12 +56,14 @@ class ModelServer:
         self.requests: list[Request] = []
         self.silent = silent  # accept connections and never read or answer
         self._server: asyncio.Server | None = None
+        self._port = 0
         self._handlers: set[asyncio.Task[Any]] = set()
+        self._stopping = asyncio.Event()  # wakes the handlers that hang
 
     @property
     def port(self) -> int:
-        assert self._server is not None
-        return int(self._server.sockets[0].getsockname()[1])
+        assert self._port, "the server has not started"
+        return self._port
 
     @property
     def url(self) -> str:
@@ -72,13 +74,13 @@ class ModelServer:
 
     async def __aenter__(self) -> ModelServer:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self._port = int(self._server.sockets[0].getsockname()[1])
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._server is not None
         self._server.close()
-        for task in list(self._handlers):
-            task.cancel()
+        self._stopping.set()
         await asyncio.gather(*self._handlers, return_exceptions=True)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._server.wait_closed(), 1)
@@ -89,7 +91,8 @@ class ModelServer:
         self._handlers.add(task)
         try:
             if self.silent:
-                await asyncio.sleep(3600)
+                await self._stopping.wait()
+                return
             request = await self._read(reader)
             if request is None:
                 return
@@ -97,7 +100,8 @@ class ModelServer:
             route = self.routes.get((request.method, request.path)) or Reply.json({"error": "not found"}, 404)
             reply = route(request) if callable(route) else route
             if reply.hang:
-                await asyncio.sleep(3600)
+                await self._stopping.wait()
+                return
             if reply.delay:
                 await asyncio.sleep(reply.delay)
             head = [f"HTTP/1.1 {reply.status} {_REASONS.get(reply.status, 'Status')}"]
