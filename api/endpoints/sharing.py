@@ -13,7 +13,7 @@ from api.database import retrying, transaction
 from api.endpoints.rules import MAX_SHARES
 from api.endpoints.service import endpoint_row, owned_endpoint
 from api.errors import ValidationFailed
-from api.text import printable
+from api.text import printable, storable_problem
 from api.users.service import AuthenticatedUser
 from domain.choices import AuditAction, AuditEntity
 from tables.endpoints import EndpointShare, LocalEndpoint
@@ -29,8 +29,8 @@ async def _user_ids(usernames: list[str], owner: AuthenticatedUser) -> dict[str,
     wanted = list(dict.fromkeys(name.strip() for name in usernames if name.strip() and name.strip() != owner.username))
     if len(wanted) > MAX_SHARES:
         raise ValidationFailed.one("usernames", f"at most {MAX_SHARES} users")
-    if any(len(name) > 64 for name in wanted):
-        raise ValidationFailed.one("usernames", "a username has at most 64 characters")
+    if any(len(name) > 64 or storable_problem(name) for name in wanted):
+        raise ValidationFailed.one("usernames", "a username has at most 64 characters, and no NUL")
     rows = await User.select(User.id, User.username).where(User.username.is_in(wanted)) if wanted else []
     found = {row["username"]: row["id"] for row in rows}
     unknown = [name for name in wanted if name not in found]
