@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,13 @@ _REASONS = {200: "OK", 302: "Found", 401: "Unauthorized", 404: "Not Found", 500:
 class ModelServer:
     """Routes by (method, path); anything else is 404. Use with `async with`."""
 
-    def __init__(self, routes: dict[tuple[str, str], Route] | None = None, *, silent: bool = False) -> None:
+    def __init__(
+        self,
+        routes: dict[tuple[str, str], Route] | None = None,
+        *,
+        silent: bool = False,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.routes: dict[tuple[str, str], Route] = dict(routes or {})
         self.requests: list[Request] = []
         self.silent = silent  # accept connections and never read or answer
@@ -59,6 +66,7 @@ class ModelServer:
         self._port = 0
         self._handlers: set[asyncio.Task[Any]] = set()
         self._stopping = asyncio.Event()  # wakes the handlers that hang
+        self._tls = tls  # serve https with this context
 
     @property
     def port(self) -> int:
@@ -67,13 +75,13 @@ class ModelServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self._tls else 'http'}://127.0.0.1:{self.port}"
 
     def paths(self) -> list[str]:
         return [request.path for request in self.requests]
 
     async def __aenter__(self) -> ModelServer:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0, ssl=self._tls)
         self._port = int(self._server.sockets[0].getsockname()[1])
         return self
 
@@ -109,7 +117,7 @@ class ModelServer:
             head += [f"{name}: {value}" for name, value in headers.items()]
             writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + reply.body)
             await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
             pass
         finally:
             self._handlers.discard(task)

@@ -7,13 +7,20 @@ the wire: the pinned address, the Host header, no redirect followed, no proxy.
 from __future__ import annotations
 
 import asyncio
+import datetime
+import ssl
 import time
 from dataclasses import replace
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from api.app import create_app
+from api.endpoints import probe
 from api.endpoints.recheck import recheck_active
 from api.endpoints.url_policy import UrlPolicy
 from api.secrets import load_secret_box
@@ -266,3 +273,56 @@ async def test_a_shared_user_cannot_check_the_endpoint(client, member_token):
     endpoint = await create_endpoint(client, member_token)
     await client.data(SHARE, {"id": endpoint["id"], "usernames": ["carol"]}, token=member_token)
     assert codes(await client(HEALTH, {"id": endpoint["id"]}, token=carol)) == ["FORBIDDEN"]
+
+
+def _certificate(tmp_path, host: str) -> tuple[str, str, str]:
+    """A self-signed certificate for `host`: its file, its key's file, and its PEM (for the client to trust)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    pem = certificate.public_bytes(serialization.Encoding.PEM).decode()
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_text(pem)
+    key_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(cert_file), str(key_file), pem
+
+
+@pytest.mark.parametrize("certified", ["ollama.home.test", "someone-else.test"])
+async def test_https_is_pinned_with_the_urls_name_for_sni_and_the_certificate(
+    client, member_token, monkeypatch, tmp_path, certified
+):
+    cert_file, key_file, pem = _certificate(tmp_path, certified)
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert_file, key_file)
+    names: list[str | None] = []
+    server_tls.sni_callback = lambda sock, name, context: names.append(name)
+    trusting = ssl.create_default_context(cadata=pem)
+    monkeypatch.setattr(probe, "_tls", lambda: trusting)
+    server = ModelServer({("GET", "/api/tags"): Reply.json({"models": []})}, tls=server_tls)
+    async with server:
+        with fake_dns(monkeypatch, {"ollama.home.test": ["127.0.0.1"]}):
+            url = f"https://ollama.home.test:{server.port}"
+            endpoint = await create_endpoint(client, member_token, baseUrl=url)
+            body = await check(client, member_token, endpoint["id"])
+    result = body["data"]["checkEndpointHealth"]
+    assert names == ["ollama.home.test"]  # the TLS name is the URL's host, though the socket went to 127.0.0.1
+    if certified == "ollama.home.test":
+        assert result["status"] == "HEALTHY"
+        assert server.requests[0].headers["host"] == f"ollama.home.test:{server.port}"
+    else:
+        assert (result["status"], result["errorMessage"]) == ("UNHEALTHY", "could not connect")
+        assert server.requests == []
