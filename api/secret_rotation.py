@@ -22,11 +22,9 @@ class Rotation:
 
 
 async def rotate_stored_secrets(secrets: SecretBox) -> Rotation:
-    """Every stored key re-encrypted under the first configured key, in one transaction; none if one is unreadable.
-
-    A key the configured keys cannot read is a ConfigError naming its row: the
-    key it was stored under must be added to MODELCATALOG_SECRET_KEY first.
-    """
+    """Every stored key re-encrypted under the first configured key, in one transaction; none if one is unreadable."""
+    # A key the configured keys cannot read is a ConfigError naming its row: the key it was
+    # stored under must be added to MODELCATALOG_SECRET_KEY first.
     async with transaction():
         providers = await for_update(
             Provider.select(Provider.id, Provider.key, Provider.api_key).where(Provider.api_key.is_not_null())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.endpoints.rules import MAX_MODELS_PER_ENDPOINT
 from tables.catalog import AiModel, ModelHistory, Provider
 from tables.endpoints import AuditLog, LocalEndpoint
 from tests.catalog import CREATE as CREATE_MODEL
@@ -223,3 +224,11 @@ async def test_an_openai_compatible_endpoint_lists_its_models_too(client, member
         found = await discover(client, member_token, endpoint["id"])
     assert found["availableModels"] == ["Qwen/Qwen2.5-7B-Instruct"]
     assert await picker(client, member_token) == [f"local-openai-compatible/{endpoint['id']}:Qwen/Qwen2.5-7B-Instruct"]
+
+
+async def test_a_listing_too_long_for_a_picker_is_refused(client, member_token):
+    async with openai_server([f"model-{n}" for n in range(MAX_MODELS_PER_ENDPOINT + 1)]) as server:
+        endpoint = await create_endpoint(client, member_token, baseUrl=server.url + "/v1")
+        body = await client(DISCOVER, {"id": endpoint["id"]}, token=member_token)
+    assert codes(body) == ["PROVIDER_ERROR"]
+    assert await AiModel.count() == 0

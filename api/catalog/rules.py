@@ -30,11 +30,9 @@ __all__ = [
 
 
 def is_selectable(row: Mapping[str, Any]) -> bool:
-    """Whether a model row may be picked: ACTIVE, enabled by an admin and available now.
-
-    A private model is only ever read for a viewer who may see it (visible_where), which is what
-    "the caller owns its endpoint or it is shared with them" asks of it.
-    """
+    """Whether a model row may be picked: ACTIVE, enabled by an admin and available now."""
+    # A private model is only ever read for a viewer who may see it (visible_where): that is the
+    # "the caller owns its endpoint or it is shared with them" part of the rule.
     return bool(row["status"] == ModelStatus.ACTIVE.value and row["enabled"] and row["is_available"])
 
 

@@ -20,10 +20,10 @@ from api.catalog.writer import ModelChange, NewModel
 from api.database import for_update, retrying, transaction
 from api.endpoints.probe import call_endpoint
 from api.endpoints.rate_limit import Probe, claim
-from api.endpoints.rules import local_provider, model_namespace, provider_kind
+from api.endpoints.rules import MAX_MODELS_PER_ENDPOINT, local_provider, model_namespace, provider_kind
 from api.endpoints.service import endpoint_row, follow_active, owned_endpoint
 from api.endpoints.url_policy import UrlPolicy
-from api.errors import Conflict, NotFound
+from api.errors import Conflict, NotFound, ProviderFailed
 from api.secrets import SecretBox
 from api.sync.diff import Candidate, candidate, compute_diff, listed_values
 from api.users.service import AuthenticatedUser
@@ -147,5 +147,9 @@ async def discover_endpoint_models(
 
     listing = await call_endpoint(row, listing_of, secrets=secrets, policy=policy)
     candidates, _ = candidates_of(model_namespace(row), listing)
+    if len(candidates) > MAX_MODELS_PER_ENDPOINT:
+        raise ProviderFailed(
+            f"the endpoint lists {len(candidates)} models; at most {MAX_MODELS_PER_ENDPOINT} are taken"
+        )
     listed = sorted({found.model_id for found in candidates})
     return await _apply(viewer, row, candidates, listed)

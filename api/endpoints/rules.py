@@ -21,6 +21,7 @@ from tables.endpoints import MAX_ENDPOINT_NAME
 __all__ = [
     "LOCAL_PROVIDERS",
     "MAX_ENDPOINTS_PER_USER",
+    "MAX_MODELS_PER_ENDPOINT",
     "MAX_SHARES",
     "api_key_field_problems",
     "default_endpoint_type",
@@ -32,6 +33,7 @@ __all__ = [
 
 MAX_ENDPOINTS_PER_USER = 100  # a person's own servers; more is a script probing the network through us
 MAX_SHARES = 500
+MAX_MODELS_PER_ENDPOINT = 500  # a server of one's own; a listing longer than this would flood the picker
 
 # The provider rows private models belong to, one per adapter kind (created when first needed).
 LOCAL_PROVIDERS: Mapping[ProviderKind, tuple[str, str]] = {
