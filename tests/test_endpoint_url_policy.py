@@ -94,6 +94,7 @@ URLS = [
     ("http://127.0.0.1:11434/#frag", INVALID, None),
     ("http://127.0.0.1:11434/\tv1", INVALID, None),
     ("http:/127.0.0.1", INVALID, None),
+    ("http://\uff11\uff16\uff19.\uff12\uff15\uff14.\uff11\uff16\uff19.\uff12\uff15\uff14/", INVALID, None),
     ("http://127.0.0.1:99999", INVALID, None),
     ("http://127.0.0.1:0", INVALID, None),
     ("", INVALID, None),
