@@ -38,15 +38,17 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Import, chat backfill and sync benchmarks (bench/): SQLite, then PostgreSQL when
+# Import, chat backfill, sync and endpoint health benchmarks (bench/): SQLite, then PostgreSQL when
 # BENCH_POSTGRES_URL is set. They empty the catalog and chat tables of the database they run on.
 bench: install
 	rm -f .bench.sqlite3 .bench.sqlite3-wal .bench.sqlite3-shm
 	env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/imports.py
 	env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/backfill.py
 	env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/sync.py
+	env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/health.py
 	@if [ -n "$$BENCH_POSTGRES_URL" ]; then \
 		env DATABASE_URL="$$BENCH_POSTGRES_URL" $(BIN)/python bench/imports.py; \
 		env DATABASE_URL="$$BENCH_POSTGRES_URL" $(BIN)/python bench/backfill.py; \
 		env DATABASE_URL="$$BENCH_POSTGRES_URL" $(BIN)/python bench/sync.py; \
+		env DATABASE_URL="$$BENCH_POSTGRES_URL" $(BIN)/python bench/health.py; \
 	else echo "(set BENCH_POSTGRES_URL=postgres://... to measure PostgreSQL too)"; fi

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -20,6 +21,8 @@ from api.access_log import AccessLog
 from api.auth import TokenBackend
 from api.config import Settings
 from api.database import close_pool, database_answers, open_pool
+from api.endpoints.recheck import run_rechecks
+from api.endpoints.url_policy import UrlPolicy
 from api.graphql_app import CatalogGraphQL
 from api.limits import BodyLimit
 from api.request_id import RequestIdMiddleware, request_id_of
@@ -52,26 +55,31 @@ async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"errors": [body]}, status_code=500, headers={"X-Request-ID": request_id})
 
 
-def lifespan(settings: Settings, secrets: SecretBox) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+def lifespan_of(settings: Settings, secrets: SecretBox) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     """The database pool, and the background jobs the settings turn on, for as long as the app serves."""
 
     @asynccontextmanager
-    async def serving(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await open_pool()
-        jobs = []
+        jobs: list[asyncio.Task[None]] = []
         if settings.sync_interval:
-            jobs.append(asyncio.create_task(run_scheduled_syncs(secrets, settings.sync_interval)))
+            jobs.append(asyncio.create_task(run_scheduled_syncs(secrets, settings.sync_interval), name="sync"))
+        if settings.health_interval:
+            policy = UrlPolicy(allow_private=settings.endpoint_allow_private)
+            recheck = run_rechecks(settings.health_interval, secrets=secrets, policy=policy)
+            jobs.append(asyncio.create_task(recheck, name="local endpoint re-check"))
         try:
             yield
         finally:
             for job in jobs:
                 job.cancel()
-            await asyncio.gather(*jobs, return_exceptions=True)
+                with contextlib.suppress(asyncio.CancelledError):
+                    await job
             await token_use_recorded()
             await availability.refreshes_done()
             await close_pool()
 
-    return serving
+    return lifespan
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -101,7 +109,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         middleware=middleware,
         exception_handlers={Exception: unexpected_error},
-        lifespan=lifespan(settings, secrets),
+        lifespan=lifespan_of(settings, secrets),
     )
     # A redirect to the other spelling of a path would be built from the Host header.
     app.router.redirect_slashes = False

@@ -17,6 +17,7 @@ os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
 from api.cli_base import after_migrate, err, fails_cleanly, run
 from api.cli_catalog import register_catalog_commands
 from api.cli_chats import register_chat_commands
+from api.cli_endpoints import register_endpoint_commands
 from api.cli_sync import register_sync_commands
 from api.config import Settings
 from api.database import migrate
@@ -155,3 +156,4 @@ def print_schema() -> None:
 register_catalog_commands(main)
 register_chat_commands(main)
 register_sync_commands(main)
+register_endpoint_commands(main)

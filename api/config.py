@@ -24,6 +24,11 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()  # empty: any Host header
     availability_ttl: float = 60.0  # seconds a provider's availability is trusted before it is asked again
     sync_interval: float | None = None  # seconds between scheduled syncs of every enabled provider; None: off
+    # Local endpoints: whether loopback and private addresses may be called (the user's own Ollama),
+    # how often the background job re-checks them (None: never), and how soon one may be probed again.
+    endpoint_allow_private: bool = True
+    health_interval: float | None = None
+    endpoint_check_interval: float = 5.0
 
     @property
     def production(self) -> bool:
@@ -41,23 +46,38 @@ class Settings:
             secret_key=(environ.get("MODELCATALOG_SECRET_KEY") or "").strip() or None,
             cors_origins=_list(environ.get("MODELCATALOG_CORS_ORIGINS")),
             allowed_hosts=_list(environ.get("MODELCATALOG_ALLOWED_HOSTS")),
-            availability_ttl=_seconds(environ, "MODELCATALOG_AVAILABILITY_TTL") or 60.0,
-            sync_interval=_seconds(environ, "MODELCATALOG_SYNC_INTERVAL"),
+            availability_ttl=_seconds(environ, "MODELCATALOG_AVAILABILITY_TTL", default=None) or 60.0,
+            sync_interval=_seconds(environ, "MODELCATALOG_SYNC_INTERVAL", default=None) or None,
+            endpoint_allow_private=_flag(environ, "MODELCATALOG_ENDPOINT_ALLOW_PRIVATE", default=True),
+            health_interval=_seconds(environ, "MODELCATALOG_HEALTH_INTERVAL", default=None),
+            endpoint_check_interval=_seconds(environ, "MODELCATALOG_ENDPOINT_CHECK_INTERVAL", default=5.0) or 0.0,
         )
 
 
-def _seconds(environ: Mapping[str, str], name: str) -> float | None:
-    """A positive number of seconds, or None when the variable is unset or empty."""
-    text = (environ.get(name) or "").strip()
-    if not text:
-        return None
+def _flag(environ: Mapping[str, str], name: str, *, default: bool) -> bool:
+    """A true/false setting; unset or blank is the default."""
+    value = (environ.get(name) or "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value[:20]!r}")
+
+
+def _seconds(environ: Mapping[str, str], name: str, *, default: float | None) -> float | None:
+    """A number of seconds (0 or more); unset or blank is the default."""
+    value = (environ.get(name) or "").strip()
+    if not value:
+        return default
     try:
-        value = float(text)
+        seconds = float(value)
     except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, not {text[:20]!r}") from None
-    if not 0 < value <= 7 * 24 * 3600:
-        raise ConfigError(f"{name} must be between 0 and a week, in seconds")
-    return value
+        raise ConfigError(f"{name} must be a number of seconds, not {value[:20]!r}") from None
+    if not 0 <= seconds <= 86_400 * 7:
+        raise ConfigError(f"{name} must be between 0 and 604800 seconds")
+    return seconds
 
 
 def _list(value: str | None) -> tuple[str, ...]:

@@ -10,12 +10,15 @@ from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
+from api.audit.service import latest_entries
 from api.catalog import lookup
 from api.chats import loaders as chat_loaders
 from api.config import Settings
+from api.endpoints import loaders as endpoint_loaders
 from api.providers.service import model_counts
 from api.secrets import SecretBox
 from api.users.service import AuthenticatedUser, users_by_id
+from domain.choices import AuditEntity
 
 __all__ = ["Context", "Info", "Loaders"]
 
@@ -41,6 +44,15 @@ class Loaders:
     )
     agent_models: DataLoader[tuple[int, AuthenticatedUser], list[dict[str, Any]]] = field(
         default_factory=lambda: DataLoader(load_fn=chat_loaders.agent_models)
+    )
+    visible_endpoint: DataLoader[tuple[int, AuthenticatedUser], dict[str, Any] | None] = field(
+        default_factory=lambda: DataLoader(load_fn=endpoint_loaders.visible_endpoints)
+    )
+    endpoint_shares: DataLoader[int, list[AuthenticatedUser]] = field(
+        default_factory=lambda: DataLoader(load_fn=endpoint_loaders.share_lists)
+    )
+    audit: DataLoader[tuple[AuditEntity, int, int], list[dict[str, Any]]] = field(
+        default_factory=lambda: DataLoader(load_fn=latest_entries)
     )
 
 

@@ -4,10 +4,43 @@ from __future__ import annotations
 
 import strawberry
 
-from domain.choices import CostTier, HistoryAction, ModelStatus, ProviderKind, Role, SpeedTier, SyncTrigger
+from domain.choices import (
+    AuditAction,
+    CostTier,
+    EndpointType,
+    HealthStatus,
+    HistoryAction,
+    ModelStatus,
+    ProviderKind,
+    Role,
+    SpeedTier,
+    SyncTrigger,
+)
 
-__all__ = ["CostTier", "HistoryAction", "ModelStatus", "ProviderKind", "Role", "SpeedTier", "SyncTrigger"]
+__all__ = [
+    "AuditAction",
+    "CostTier",
+    "EndpointType",
+    "HealthStatus",
+    "HistoryAction",
+    "ModelStatus",
+    "ProviderKind",
+    "Role",
+    "SpeedTier",
+    "SyncTrigger",
+]
 
 # strawberry.enum marks the classes in place, so services and GraphQL share one type.
-for _enum in (Role, ProviderKind, ModelStatus, SpeedTier, CostTier, HistoryAction, SyncTrigger):
+for _enum in (
+    Role,
+    ProviderKind,
+    ModelStatus,
+    SpeedTier,
+    CostTier,
+    HistoryAction,
+    SyncTrigger,
+    EndpointType,
+    HealthStatus,
+    AuditAction,
+):
     strawberry.enum(_enum)

@@ -79,7 +79,17 @@ class ProviderFailed(CatalogError):
 
 
 class RateLimited(CatalogError):
+    """Asked again too soon: retry after `retry_after` seconds."""
+
     code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"code": self.code, "retryAfter": self.retry_after}
 
 
 class BlockedUrl(CatalogError):

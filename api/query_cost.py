@@ -59,6 +59,9 @@ LIST_BOUNDS: dict[str, int] = {
     "ModelSyncDiff.archivedModels": 1000,
     "ModelSyncDiff.restoredModels": 1000,
     "ApplySyncResult.models": 1000,
+    "AuditEntry.changes": 8,  # one entry per audited field of a provider or an endpoint at most
+    "Query.localEndpoints": 100,  # MAX_ENDPOINTS_PER_USER
+    "Query.sharedLocalEndpoints": 500,  # listed at most
 }
 # A bulk read that is one JSON leaf: it costs what a large catalog costs to build.
 LEAF_COSTS: dict[str, int] = {"Query.exportCatalog": 50_000}

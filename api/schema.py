@@ -16,6 +16,8 @@ from api.catalog.mutations import CatalogMutations
 from api.catalog.queries import CatalogQueries
 from api.chats.mutations import ChatMutations
 from api.chats.queries import ChatQueries
+from api.endpoints.mutations import EndpointMutations
+from api.endpoints.queries import EndpointQueries
 from api.errors import ErrorCodes
 from api.imports.resolvers import ImportMutations, ImportQueries
 from api.limits import DocumentLimits, TokenLimit
@@ -28,8 +30,13 @@ from api.users.queries import UserQueries
 
 __all__ = ["CatalogSchema", "build_schema", "schema"]
 
-Query = merge_types("Query", (UserQueries, ProviderQueries, CatalogQueries, ImportQueries, SyncQueries, ChatQueries))
-Mutation = merge_types("Mutation", (CatalogMutations, ImportMutations, ProviderMutations, SyncMutations, ChatMutations))
+Query = merge_types(
+    "Query", (UserQueries, ProviderQueries, CatalogQueries, ImportQueries, SyncQueries, ChatQueries, EndpointQueries)
+)
+Mutation = merge_types(
+    "Mutation",
+    (CatalogMutations, ImportMutations, ProviderMutations, SyncMutations, ChatMutations, EndpointMutations),
+)
 
 
 class CatalogSchema(strawberry.Schema):

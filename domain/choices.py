@@ -5,7 +5,11 @@ from __future__ import annotations
 import enum
 
 __all__ = [
+    "AuditAction",
+    "AuditEntity",
     "CostTier",
+    "EndpointType",
+    "HealthStatus",
     "HistoryAction",
     "ModelStatus",
     "ProviderKind",
@@ -65,3 +69,32 @@ class HistoryAction(enum.StrEnum):
 class SyncTrigger(enum.StrEnum):
     MANUAL = "MANUAL"
     SCHEDULED = "SCHEDULED"
+
+
+class EndpointType(enum.StrEnum):
+    OLLAMA = "OLLAMA"
+    OPENAI_COMPATIBLE = "OPENAI_COMPATIBLE"
+    CUSTOM = "CUSTOM"  # any other server that answers OpenAI's model list (llama.cpp, a gateway)
+
+
+class HealthStatus(enum.StrEnum):
+    HEALTHY = "HEALTHY"
+    UNHEALTHY = "UNHEALTHY"
+    UNKNOWN = "UNKNOWN"
+
+
+class AuditAction(enum.StrEnum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+    DELETED = "DELETED"
+    KEY_CHANGED = "KEY_CHANGED"
+    HEALTH_CHANGED = "HEALTH_CHANGED"
+    SHARED = "SHARED"
+    DISCOVERED = "DISCOVERED"
+
+
+class AuditEntity(enum.StrEnum):
+    """What an audit_log row is about."""
+
+    PROVIDER = "PROVIDER"
+    ENDPOINT = "ENDPOINT"

@@ -19,6 +19,7 @@ from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
 from domain.choices import CostTier, HistoryAction, ModelStatus, ProviderKind, SpeedTier
+from tables.endpoints import LocalEndpoint
 from tables.users import User
 
 __all__ = ["PRICE_DIGITS", "AiModel", "ModelHistory", "Provider"]
@@ -70,6 +71,9 @@ class AiModel(Table, tablename="ai_models"):
     locked_fields = JSON(default=[])
     config = JSON(default={})  # the provider's raw record, as last synced
     owner = ForeignKey(User, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    # The local endpoint a private model was discovered on. SET NULL: deleting an endpoint archives its
+    # models first (through the writer), and chats, usage and history keep referring to them.
+    endpoint = ForeignKey(LocalEndpoint, null=True, default=None, on_delete=OnDelete.set_null, index=True)
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())

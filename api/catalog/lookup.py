@@ -234,8 +234,10 @@ async def catalog_changes(
 ) -> Page[dict[str, Any]]:
     """Every model's history entries, newest first."""
     size = page_size(first)
-    owner = ModelHistory.model.owner
-    where = [owner.is_null() if viewer is None else owner.is_null() | (owner == viewer.id)]
+    visible = WhereRaw(
+        "model_history.model IN (SELECT ai_models.id FROM ai_models WHERE {})", visible_where(viewer).querystring
+    )
+    where: list[Any] = [visible]
     if since is not None:
         where.append(ModelHistory.created_at >= since)
     total = await ModelHistory.count().where(*where)

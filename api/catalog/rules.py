@@ -31,6 +31,8 @@ __all__ = [
 
 def is_selectable(row: Mapping[str, Any]) -> bool:
     """Whether a model row may be picked: ACTIVE, enabled by an admin and available now."""
+    # A private model is only ever read for a viewer who may see it (visible_where): that is the
+    # "the caller owns its endpoint or it is shared with them" part of the rule.
     return bool(row["status"] == ModelStatus.ACTIVE.value and row["enabled"] and row["is_available"])
 
 
@@ -44,11 +46,21 @@ def not_selectable_where() -> Any:
     return WhereRaw("NOT (ai_models.status = 'ACTIVE' AND ai_models.enabled AND ai_models.is_available)")
 
 
+# A private model's endpoint shared with the viewer, by name or with everyone. Read on every query, so
+# sharing and unsharing change the picker (and what chats may use) at once.
+_SHARED_WITH_VIEWER = (
+    "ai_models.endpoint IN (SELECT local_endpoints.id FROM local_endpoints"
+    " WHERE local_endpoints.shared_with_everyone"
+    " OR local_endpoints.id IN"
+    ' (SELECT endpoint_shares.endpoint FROM endpoint_shares WHERE endpoint_shares."user" = {}))'
+)
+
+
 def visible_where(viewer: AuthenticatedUser | None) -> Any:
-    """Public models, and the viewer's own private ones."""
+    """Public models, the viewer's own private ones, and those of endpoints shared with the viewer."""
     if viewer is None:
         return AiModel.owner.is_null()
-    return AiModel.owner.is_null() | (AiModel.owner == viewer.id)
+    return AiModel.owner.is_null() | (AiModel.owner == viewer.id) | WhereRaw(_SHARED_WITH_VIEWER, viewer.id)
 
 
 def universal_id_problems(universal_model_id: str, provider: str) -> list[FieldError]:

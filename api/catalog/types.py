@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -20,6 +20,9 @@ from api.enums import CostTier, HistoryAction, ModelStatus, SpeedTier
 from api.providers.types import ProviderType
 from api.scalars import DecimalText
 from api.users.types import UserType, load_user
+
+if TYPE_CHECKING:
+    from api.endpoints.types import LocalEndpointType
 
 __all__ = [
     "AiModelConnection",
@@ -125,6 +128,25 @@ class AiModelType:
     updated_at: datetime
     archived_at: datetime | None
     provider_id: strawberry.Private[int]
+    owner_id: strawberry.Private[int | None]
+    endpoint_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="null for public models; the endpoint owner's for a model found on a local endpoint.")
+    async def owner(self, info: Info) -> UserType | None:
+        if self.owner_id is None:
+            return None
+        user = await info.context.loaders.user.load(self.owner_id)
+        return UserType.from_user(user) if user else None
+
+    @strawberry.field(description="The local endpoint a private model was discovered on.")
+    async def endpoint(self, info: Info) -> Annotated[LocalEndpointType, strawberry.lazy("api.endpoints.types")] | None:
+        from api.endpoints.types import LocalEndpointType  # the endpoint types import this module
+
+        viewer = info.context.user
+        if self.endpoint_id is None or viewer is None:
+            return None
+        row = await info.context.loaders.visible_endpoint.load((self.endpoint_id, viewer))
+        return LocalEndpointType.from_row(row, viewer) if row else None
 
     @strawberry.field
     async def provider(self, info: Info) -> ProviderType:
@@ -174,6 +196,8 @@ class AiModelType:
             updated_at=row["updated_at"],
             archived_at=row["archived_at"],
             provider_id=row["provider"],
+            owner_id=row["owner"],
+            endpoint_id=row["endpoint"],
         )
 
 

@@ -64,6 +64,7 @@ class NewModel:
     values: Mapping[str, Any]
     config: Mapping[str, Any] | None = None  # the provider's raw record
     owner_id: int | None = None  # the user whose local endpoint serves it; None: a public model
+    endpoint_id: int | None = None  # the local endpoint it was discovered on (owner_id is that endpoint's owner)
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,13 @@ async def insert_models(
 
 
 def _new_columns(model: NewModel, values: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    columns = {**_columns(values), "provider": model.provider_id, "owner": model.owner_id, "version": 1}
+    columns = {
+        **_columns(values),
+        "provider": model.provider_id,
+        "owner": model.owner_id,
+        "endpoint": model.endpoint_id,
+        "version": 1,
+    }
     if model.config is not None:
         columns["config"] = dict(model.config)
     if _status(values, ModelStatus.ACTIVE.value) is ModelStatus.ARCHIVED:

@@ -11,6 +11,7 @@ from api.catalog.lookup import MAX_PAGE, page_size
 from api.catalog.rules import is_selectable, visible_where
 from api.chats.inputs import clean_text, row_key
 from api.database import for_update, is_postgres, transaction
+from api.endpoints.usage import note_model_use
 from api.errors import NotFound, ValidationFailed
 from api.users.service import AuthenticatedUser
 from tables.catalog import AiModel
@@ -109,6 +110,7 @@ async def create_chat(
         inserted = await Chat.insert(Chat(owner=owner.id, title=clean_title, ai_model=model, agent=agent)).returning(
             Chat.id
         )
+    await note_model_use(model)
     return await _chat_row(inserted[0]["id"])
 
 
@@ -122,6 +124,7 @@ async def set_chat_model(owner: AuthenticatedUser, chat_id: str, ai_model_id: st
             raise NotFound(f"no chat with id {chat_id[:20]}")
         model = await _selectable_model(owner, ai_model_id, chat["agent"])
         await Chat.update({Chat.ai_model: model, Chat.updated_at: _now()}).where(Chat.id == chat["id"])
+    await note_model_use(model)
     return await _chat_row(chat["id"])
 
 

@@ -10,7 +10,9 @@ from typing import Any
 from piccolo.query.functions.aggregate import Count
 
 from adapters.kinds import DEFAULT_DISPLAY_NAMES
-from api.database import retrying, transaction
+from api.audit import service as audit
+from api.database import for_update, retrying, transaction
+from api.endpoints.rules import LOCAL_PROVIDER_KEYS
 from api.errors import FieldError, ValidationFailed
 from api.providers.rules import (
     PROVIDER_KEY_RULE,
@@ -19,10 +21,10 @@ from api.providers.rules import (
     is_provider_key,
     validate_base_url,
 )
-from api.secrets import SecretBox
+from api.secrets import SecretBox, SecretUnreadable
 from api.sync import availability
 from api.users.service import AuthenticatedUser
-from domain.choices import ProviderKind
+from domain.choices import AuditAction, AuditEntity, ProviderKind
 from tables.catalog import AiModel, Provider
 
 __all__ = [
@@ -90,15 +92,38 @@ def _values(changes: ProviderChanges, secrets: SecretBox) -> dict[Any, Any]:
     return values
 
 
+def _audit_values(row: dict[str, Any]) -> dict[str, Any]:
+    """A provider's audited fields by GraphQL name (its key is audited apart, as "changed")."""
+    return {
+        "kind": row["kind"],
+        "displayName": row["display_name"],
+        "baseUrl": row["base_url"],
+        "enabled": row["enabled"],
+    }
+
+
+def _key_changed(before: str | None, key: str | None, secrets: SecretBox) -> bool:
+    """Whether the key to store differs from the stored one (the same key sent again is no change)."""
+    if before is None or key is None:
+        return before is not None or key is not None
+    try:
+        return secrets.decrypt(before) != key
+    except SecretUnreadable:
+        return True
+
+
 @retrying
 async def upsert_provider(
     changes: ProviderChanges, *, secrets: SecretBox, by: AuthenticatedUser | None = None
 ) -> dict[str, Any]:
-    """Create the provider `key`, or change the fields given of the existing one."""
+    """Create the provider `key`, or change the fields given of the existing one; one audit row per change."""
     problems = _check(changes)
     if problems:
         raise ValidationFailed(problems)
+    if changes.key in LOCAL_PROVIDER_KEYS:
+        raise ValidationFailed.one("key", "reserved for the models of users' local endpoints")
     values = _values(changes, secrets)
+    new_key = (changes.api_key or "").strip() or None
     async with transaction():
         new_row: dict[str, Any] = {"key": changes.key, "display_name": _default_display_name(changes)}
         new_row.update({column._meta.name: value for column, value in values.items()})
@@ -107,10 +132,29 @@ async def upsert_provider(
             .on_conflict(target=Provider.key, action="DO NOTHING")
             .returning(Provider.id)
         )
-        if not created:
+        if created:
+            row = await provider_by_key(changes.key)
+            assert row is not None
+            entry = audit.changes_between({}, _audit_values(row))
+            if row["api_key"]:
+                entry += audit.key_change(False, True)
+            await audit.record(AuditEntity.PROVIDER, row["id"], AuditAction.CREATED, entry, by=by)
+        else:
+            before = await for_update(Provider.select().where(Provider.key == changes.key)).first()
+            assert before is not None
+            key_changed = changes.api_key is not None and _key_changed(before["api_key"], new_key, secrets)
+            if not key_changed:
+                values.pop(Provider.api_key, None)  # a fresh token for the same key would be noise
             # A new key, base URL or switch: the next picker asks again instead of trusting the old answer.
             stale: dict[Any, Any] = {Provider.availability_checked_at: None, Provider.availability_retry_at: None}
             await Provider.update({**values, **stale, Provider.updated_at: _now()}).where(Provider.key == changes.key)
+            row = await provider_by_key(changes.key)
+            assert row is not None
+            entry = audit.changes_between(_audit_values(before), _audit_values(row))
+            if key_changed:
+                entry += audit.key_change(before["api_key"] is not None, row["api_key"] is not None)
+            if entry:
+                await audit.record(AuditEntity.PROVIDER, row["id"], audit.update_action(entry), entry, by=by)
     log.info(
         "provider %s %s by %s",
         changes.key,

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 
+from api.auth import IsAdmin
+from api.catalog.lookup import page_size
 from api.context import Info
 from api.enums import ProviderKind
 from api.providers.rules import api_key_source
+from domain.choices import AuditEntity
+
+if TYPE_CHECKING:
+    from api.audit.types import AuditEntry
 
 __all__ = ["ProviderInput", "ProviderType"]
 
@@ -39,6 +45,17 @@ class ProviderType:
     @strawberry.field(description="Public models of this provider in the catalog.")
     async def model_count(self, info: Info) -> int:
         return await info.context.loaders.model_count.load(int(self.id))
+
+    @strawberry.field(
+        permission_classes=[IsAdmin], description='ADMIN; newest first; a key change shows as "changed", never a value.'
+    )
+    async def history(
+        self, info: Info, first: int | None = 20
+    ) -> list[Annotated[AuditEntry, strawberry.lazy("api.audit.types")]]:
+        from api.audit.types import AuditEntry  # the audit types import the catalog's, which import this module
+
+        rows = await info.context.loaders.audit.load((AuditEntity.PROVIDER, int(self.id), page_size(first, default=20)))
+        return [AuditEntry.from_row(row) for row in rows]
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> ProviderType:

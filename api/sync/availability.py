@@ -19,6 +19,7 @@ from typing import Any
 from api import leases
 from api.catalog import writer
 from api.database import retrying, transaction
+from api.endpoints.rules import LOCAL_PROVIDER_KEYS
 from api.errors import ProviderFailed
 from api.secrets import SecretBox
 from api.sync.service import api_key_of, fetch_listing
@@ -49,8 +50,9 @@ async def refresh_stale(secrets: SecretBox, ttl: float, wait: float = WAIT_S) ->
     """Refresh every provider whose availability is older than `ttl` seconds, waiting at most `wait` for them."""
     now = _now()
     due = await Provider.select().where(
+        Provider.key.not_in(list(LOCAL_PROVIDER_KEYS)),
         (Provider.availability_checked_at.is_null() | (Provider.availability_checked_at < now - timedelta(seconds=ttl)))
-        & (Provider.availability_retry_at.is_null() | (Provider.availability_retry_at <= now))
+        & (Provider.availability_retry_at.is_null() | (Provider.availability_retry_at <= now)),
     )
     tasks = []
     for provider in due:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 
 from api import leases
+from api.endpoints.rules import LOCAL_PROVIDER_KEYS
 from api.errors import CatalogError
 from api.secrets import SecretBox
 from api.sync.service import sync_provider
@@ -25,7 +26,8 @@ async def scheduled_round(secrets: SecretBox, interval: float) -> int | None:
     if not await leases.acquire(LEASE, interval * 0.9):
         return None
     synced = 0
-    for provider in await Provider.select(Provider.key).where(Provider.enabled.eq(True)).order_by(Provider.key):
+    listed = Provider.enabled.eq(True) & Provider.key.not_in(list(LOCAL_PROVIDER_KEYS))
+    for provider in await Provider.select(Provider.key).where(listed).order_by(Provider.key):
         try:
             await sync_provider(provider["key"], secrets=secrets, by=None, trigger=SyncTrigger.SCHEDULED)
             synced += 1

@@ -25,6 +25,7 @@ from api.catalog import writer
 from api.catalog.fields import clean_reason
 from api.catalog.writer import ModelChange, NewModel
 from api.database import retrying, transaction
+from api.endpoints.rules import LOCAL_PROVIDER_KEYS
 from api.errors import FieldError, NotFound, ProviderFailed, StaleDiff, ValidationFailed
 from api.secrets import SecretBox, SecretUnreadable
 from api.sync.diff import Candidate, ProviderDiff, candidate, compute_diff, fingerprint, listed_values
@@ -87,6 +88,10 @@ async def _provider(key: str) -> dict[str, Any]:
     row = await Provider.select().where(Provider.key == key).first() if isinstance(key, str) else None
     if row is None:
         raise NotFound(f'no provider "{key[:64]}"')
+    if row["key"] in LOCAL_PROVIDER_KEYS:
+        raise ValidationFailed.one(
+            "provider", f"{key} holds the models of users' own endpoints; discoverEndpointModels syncs each one"
+        )
     return row
 
 
