@@ -10,7 +10,7 @@ from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
 from graphql.error import GraphQLSyntaxError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import MaxTokensLimiter, SchemaExtension
+from strawberry.extensions import MaxTokensLimiter, SchemaExtension, ValidationCache
 
 from api.auth import RequestUser
 from api.errors import QueryTooComplex, request_error_body
@@ -21,6 +21,7 @@ __all__ = [
     "MAX_COST",
     "MAX_IMPORT_BODY_BYTES",
     "BodyLimit",
+    "CachedValidation",
     "DocumentLimits",
     "TokenLimit",
 ]
@@ -53,6 +54,26 @@ class DocumentLimits(SchemaExtension):
                 # Set before validation runs, these are the answer and validation is skipped.
                 context.pre_execution_errors = problems
         yield
+
+
+VALIDATED_DOCUMENTS = 256
+
+
+class CachedValidation(ValidationCache):
+    """strawberry's validation cache, after DocumentLimits: a document the limits refused is not validated.
+
+    The limits depend on the variables (a `first`), so they run every time;
+    validation depends on the document alone and runs once per document.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(maxsize=VALIDATED_DOCUMENTS)
+
+    def on_validate(self) -> Iterator[None]:
+        if self.execution_context.pre_execution_errors is None:
+            yield from super().on_validate()
+        else:
+            yield
 
 
 def _problems(operation: str, measure: Measure) -> list[GraphQLError]:

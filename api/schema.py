@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection
+from strawberry.extensions import DisableIntrospection, ParserCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -18,7 +18,8 @@ from api.chats.mutations import ChatMutations
 from api.chats.queries import ChatQueries
 from api.errors import ErrorCodes
 from api.imports.resolvers import ImportMutations, ImportQueries
-from api.limits import DocumentLimits, TokenLimit
+from api.limits import CachedValidation, DocumentLimits, TokenLimit
+from api.live.subscription import LiveQueries, LiveSubscriptions
 from api.providers.mutations import ProviderMutations
 from api.providers.queries import ProviderQueries
 from api.request_checks import RequestValues
@@ -28,7 +29,12 @@ from api.users.queries import UserQueries
 
 __all__ = ["CatalogSchema", "build_schema", "schema"]
 
-Query = merge_types("Query", (UserQueries, ProviderQueries, CatalogQueries, ImportQueries, SyncQueries, ChatQueries))
+PARSED_DOCUMENTS = 256
+
+Query = merge_types(
+    "Query", (UserQueries, ProviderQueries, CatalogQueries, ImportQueries, SyncQueries, ChatQueries, LiveQueries)
+)
+Subscription = merge_types("Subscription", (LiveSubscriptions,))
 Mutation = merge_types("Mutation", (CatalogMutations, ImportMutations, ProviderMutations, SyncMutations, ChatMutations))
 
 
@@ -41,12 +47,21 @@ class CatalogSchema(strawberry.Schema):
 
 def build_schema(*, production: bool = False) -> CatalogSchema:
     """The schema; production hides introspection and suggestions and masks bugs."""
-    extensions: list[Any] = [DocumentLimits, TokenLimit, RequestValues, partial(ErrorCodes, production=production)]
+    # The parse and validation caches hold documents, not answers; DocumentLimits runs before validation, always.
+    extensions: list[Any] = [
+        TokenLimit,
+        partial(ParserCache, maxsize=PARSED_DOCUMENTS),
+        DocumentLimits,
+        CachedValidation,
+        RequestValues,
+        partial(ErrorCodes, production=production),
+    ]
     if production:
         extensions.append(DisableIntrospection)
     return CatalogSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
         scalar_overrides=SCALAR_OVERRIDES,

@@ -12,6 +12,7 @@ from piccolo.query.functions.aggregate import Count
 from adapters.kinds import DEFAULT_DISPLAY_NAMES
 from api.database import retrying, transaction
 from api.errors import FieldError, ValidationFailed
+from api.live.revision import EventKind, record_change
 from api.providers.rules import (
     PROVIDER_KEY_RULE,
     api_key_problem,
@@ -111,6 +112,7 @@ async def upsert_provider(
             # A new key, base URL or switch: the next picker asks again instead of trusting the old answer.
             stale: dict[Any, Any] = {Provider.availability_checked_at: None, Provider.availability_retry_at: None}
             await Provider.update({**values, **stale, Provider.updated_at: _now()}).where(Provider.key == changes.key)
+        await record_change(EventKind.PROVIDER, provider_keys=[changes.key])
     log.info(
         "provider %s %s by %s",
         changes.key,
