@@ -65,12 +65,13 @@ class _Dropped(Exception):
 
 
 class EventFollower:
-    """This process's reader of catalog_events, running while anyone subscribes."""
+    """This process's reader of catalog_events, from the first subscription until the app stops."""
 
     def __init__(self) -> None:
         self._queues: set[asyncio.Queue[ChangeEvent | None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._ready = asyncio.Event()  # set once the follower knows where it starts
 
     async def events(self, after: int | None) -> AsyncIterator[ChangeEvent]:
         """Every event after `after` (default: from now on), in revision order, without gaps."""
@@ -78,6 +79,9 @@ class EventFollower:
         self._queues.add(queue)
         self._start()
         try:
+            # The follower's starting point comes before this subscriber's replay, so the
+            # replay (from the database) and the queue (from the follower) leave no gap between them.
+            await self._ready.wait()
             last = after if after is not None else await current_revision()
             while True:  # what the database already holds past `last`, then what the follower hands on
                 missed = await events_after(last)
@@ -106,25 +110,31 @@ class EventFollower:
         engine = engine_finder()
         poll = PG_POLL_S if isinstance(engine, PostgresEngine) else POLL_S
         try:
-            while self._queues:
+            # Once started it runs until the app stops: a follower that stopped with its last subscriber
+            # could race the next one's start.
+            while True:
                 if isinstance(engine, PostgresEngine) and listener is None:
                     listener = await self._listen(engine)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=poll)
+                if last is not None:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=poll)
                 self._wake.clear()
                 try:
                     if last is None:
                         last = await current_revision()
+                        self._ready.set()
                     events = await events_after(last)
                 except (OSError, sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                     log.warning("catalog events: the database does not answer (%s); trying again", error)
                     await self._close(listener)
                     listener = None
+                    await asyncio.sleep(poll)
                     continue
                 for event in events:
                     last = event.revision
                     self._hand_on(event)
         finally:
+            self._ready.clear()
             await self._close(listener)
 
     def _hand_on(self, event: ChangeEvent) -> None:
