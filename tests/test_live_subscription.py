@@ -1,4 +1,4 @@
-"""catalogChanged over graphql-transport-ws on /graphql, as the SPA's picker listens."""
+"""catalogChanged over graphql-transport-ws on /graphql, on a real socket, as the SPA's picker listens."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import pytest
-from starlette.testclient import TestClient
-from starlette.websockets import WebSocketDisconnect
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
 
-from api.app import create_app
 from api.catalog import writer
 from api.catalog.writer import NewModel
 from api.config import Settings
@@ -23,13 +23,14 @@ from domain.choices import HistoryAction, Role
 from tables.catalog import Provider
 from tests.commands import cli
 from tests.conftest import _TMP
+from tests.live import live_server
 
 SUBSCRIBE = "subscription($after: Int) { catalogChanged(after: $after) { revision kind modelIds universalModelIds providerKeys endpointIds } }"  # noqa: E501
 ARCHIVE = "mutation($id: ID!) { archiveModel(id: $id) { id } }"
 CREATE = 'mutation($m: String!) { createModel(input: {provider: "openai", modelId: $m, displayName: $m}) { id } }'
 
 
-def graphql(http: TestClient, token: str, query: str, variables: dict[str, Any] | None = None) -> Any:
+def graphql(http: httpx.Client, token: str, query: str, variables: dict[str, Any] | None = None) -> Any:
     response = http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=_auth(token))
     body = response.json()
     assert "errors" not in body, body
@@ -40,25 +41,45 @@ def _auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def _socket(http: httpx.Client) -> ClientConnection:
+    url = str(http.base_url).replace("http://", "ws://").rstrip("/") + "/graphql"
+    return connect(url, subprotocols=["graphql-transport-ws"], open_timeout=5)  # type: ignore[list-item]
+
+
+def send(ws: ClientConnection, message: dict[str, Any]) -> None:
+    ws.send(json.dumps(message))
+
+
+def receive(ws: ClientConnection, timeout: float = 5.0) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(ws.recv(timeout=timeout))
+    return message
+
+
 @contextmanager
-def subscribed(http: TestClient, token: str, after: int | None) -> Iterator[Any]:
-    with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-        ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
-        assert ws.receive_json()["type"] == "connection_ack"
-        ws.send_json({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE, "variables": {"after": after}}})
+def subscribed(http: httpx.Client, token: str, after: int | None) -> Iterator[ClientConnection]:
+    with _socket(http) as ws:
+        send(ws, {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+        assert receive(ws)["type"] == "connection_ack"
+        send(ws, {"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE, "variables": {"after": after}}})
         yield ws
 
 
-def next_event(ws: Any) -> dict[str, Any]:
-    message = ws.receive_json()
+def next_event(ws: ClientConnection) -> dict[str, Any]:
+    message = receive(ws)
     assert message["type"] == "next", message
     event: dict[str, Any] = message["payload"]["data"]["catalogChanged"]
     return event
 
 
+@contextmanager
+def served(settings: Settings) -> Iterator[httpx.Client]:
+    with live_server(settings) as url, httpx.Client(base_url=url, timeout=30) as client:
+        yield client
+
+
 @pytest.fixture
-def http(settings: Settings, admin_token: str) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as client:
+def http(settings: Settings, admin_token: str) -> Iterator[httpx.Client]:
+    with served(settings) as client:
         graphql(client, admin_token, 'mutation { upsertProvider(input: {key: "openai", kind: OPENAI}) { id } }')
         yield client
 
@@ -82,16 +103,16 @@ def test_a_subscriber_hears_each_change_within_a_second(http, admin_token, membe
 
 
 def test_no_token_no_subscription(http):
-    with http.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-        ws.send_json({"type": "connection_init", "payload": {}})
-        with pytest.raises(WebSocketDisconnect) as closed:
-            ws.receive_json()
-    assert closed.value.code == 4403
+    with _socket(http) as ws:
+        send(ws, {"type": "connection_init", "payload": {}})
+        with pytest.raises(ConnectionClosed) as closed:
+            receive(ws)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
 
 
 def test_a_write_by_another_instance_or_process_reaches_the_subscriber(http, settings, admin_token, member_token):
     revision = graphql(http, member_token, "{ catalogRevision }")["catalogRevision"]
-    with subscribed(http, member_token, revision) as ws, TestClient(create_app(settings)) as other:
+    with subscribed(http, member_token, revision) as ws, served(settings) as other:
         graphql(other, admin_token, CREATE, {"m": "gpt-5"})  # the second instance, same database
         assert next_event(ws)["universalModelIds"] == ["openai:gpt-5"]
         document = {
