@@ -24,6 +24,7 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()  # empty: any Host header
     availability_ttl: float = 60.0  # seconds a provider's availability is trusted before it is asked again
     sync_interval: float | None = None  # seconds between scheduled syncs of every enabled provider; None: off
+    log_format: str = "text"  # or "json": one object per line, with the request id
 
     @property
     def production(self) -> bool:
@@ -43,7 +44,15 @@ class Settings:
             allowed_hosts=_list(environ.get("MODELCATALOG_ALLOWED_HOSTS")),
             availability_ttl=_seconds(environ, "MODELCATALOG_AVAILABILITY_TTL") or 60.0,
             sync_interval=_seconds(environ, "MODELCATALOG_SYNC_INTERVAL"),
+            log_format=_log_format(environ.get("MODELCATALOG_LOG_FORMAT")),
         )
+
+
+def _log_format(value: str | None) -> str:
+    text = (value or "text").strip().lower()
+    if text not in ("text", "json"):
+        raise ConfigError(f"MODELCATALOG_LOG_FORMAT must be text or json, not {text[:20]!r}")
+    return text
 
 
 def _seconds(environ: Mapping[str, str], name: str) -> float | None:

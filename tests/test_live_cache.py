@@ -310,3 +310,23 @@ async def test_operators_endpoints(client, catalog, member_token):
     assert "modelcatalog_cache_lookups_total" in metrics.text and "modelcatalog_requests_total" in metrics.text
     ready = await client.http.get("/readyz")
     assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+
+
+def test_json_logs_carry_the_request_id():
+    import logging
+
+    from api.log_format import JsonFormatter
+
+    record = logging.LogRecord("modelcatalog.access", logging.INFO, __file__, 1, "GET /graphql 200", (), None)
+    record.request_id = "req-1"
+    line = json.loads(JsonFormatter().format(record))
+    assert line["request_id"] == "req-1" and line["level"] == "INFO" and line["message"] == "GET /graphql 200"
+
+
+def test_the_command_tells_its_version():
+    import subprocess
+    import sys
+
+    assert cli("--version").stdout.startswith("modelcatalog, version ")
+    by_module = subprocess.run([sys.executable, "-m", "modelcatalog", "--version"], capture_output=True, text=True)
+    assert by_module.stdout.startswith("modelcatalog, version ")
