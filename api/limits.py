@@ -10,7 +10,7 @@ from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
 from graphql.error import GraphQLSyntaxError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import MaxTokensLimiter, SchemaExtension, ValidationCache
+from strawberry.extensions import MaxTokensLimiter, ParserCache, SchemaExtension, ValidationCache
 
 from api.auth import RequestUser
 from api.errors import QueryTooComplex, request_error_body
@@ -21,6 +21,7 @@ __all__ = [
     "MAX_COST",
     "MAX_IMPORT_BODY_BYTES",
     "BodyLimit",
+    "CachedParse",
     "CachedValidation",
     "DocumentLimits",
     "TokenLimit",
@@ -57,6 +58,26 @@ class DocumentLimits(SchemaExtension):
 
 
 VALIDATED_DOCUMENTS = 256
+PARSED_DOCUMENTS = 256
+
+
+class CachedParse(ParserCache):
+    """strawberry's parse cache; a document that does not parse is left to strawberry's own parse.
+
+    Raised from an extension's hook, a syntax error (or too many tokens) would
+    bypass the handling that turns it into a coded error; strawberry's own
+    parse step raises it where that handling is.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(maxsize=PARSED_DOCUMENTS)
+
+    def on_parse(self) -> Iterator[None]:
+        try:
+            yield from super().on_parse()
+        except GraphQLSyntaxError:
+            self.execution_context.graphql_document = None
+            yield
 
 
 class CachedValidation(ValidationCache):

@@ -7,7 +7,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import DisableIntrospection, ParserCache
+from strawberry.extensions import DisableIntrospection
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -18,7 +18,7 @@ from api.chats.mutations import ChatMutations
 from api.chats.queries import ChatQueries
 from api.errors import ErrorCodes
 from api.imports.resolvers import ImportMutations, ImportQueries
-from api.limits import CachedValidation, DocumentLimits, TokenLimit
+from api.limits import CachedParse, CachedValidation, DocumentLimits, TokenLimit
 from api.live.subscription import LiveQueries, LiveSubscriptions
 from api.providers.mutations import ProviderMutations
 from api.providers.queries import ProviderQueries
@@ -28,8 +28,6 @@ from api.sync.resolvers import SyncMutations, SyncQueries
 from api.users.queries import UserQueries
 
 __all__ = ["CatalogSchema", "build_schema", "schema"]
-
-PARSED_DOCUMENTS = 256
 
 Query = merge_types(
     "Query", (UserQueries, ProviderQueries, CatalogQueries, ImportQueries, SyncQueries, ChatQueries, LiveQueries)
@@ -50,10 +48,10 @@ def build_schema(*, production: bool = False) -> CatalogSchema:
     # The parse and validation caches hold documents, not answers; DocumentLimits runs before validation, always.
     extensions: list[Any] = [
         TokenLimit,
-        partial(ParserCache, maxsize=PARSED_DOCUMENTS),
+        CachedParse,
         DocumentLimits,
+        RequestValues,  # swaps a validation rule: before the validation cache runs the rules
         CachedValidation,
-        RequestValues,
         partial(ErrorCodes, production=production),
     ]
     if production:
