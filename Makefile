@@ -38,7 +38,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Import, chat backfill, sync and endpoint health benchmarks (bench/): SQLite, then PostgreSQL when
+# Import, chat backfill, sync, endpoint health and read path benchmarks (bench/): SQLite, then PostgreSQL when
 # BENCH_POSTGRES_URL is set. They empty the catalog and chat tables of the database they run on.
 bench: install
 	rm -f .bench.sqlite3 .bench.sqlite3-wal .bench.sqlite3-shm
@@ -46,6 +46,7 @@ bench: install
 	env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/backfill.py
 	env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/sync.py
 	env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/health.py
+	env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/read_path.py
 	@if [ -n "$$BENCH_POSTGRES_URL" ]; then \
 		env DATABASE_URL="$$BENCH_POSTGRES_URL" $(BIN)/python bench/imports.py; \
 		env DATABASE_URL="$$BENCH_POSTGRES_URL" $(BIN)/python bench/backfill.py; \

@@ -44,6 +44,7 @@ class AccessLog:
                 status,
                 (time.perf_counter() - started) * 1000,
                 request_id_of(scope),
+                extra={"request_id": request_id_of(scope)},
             )
 
 

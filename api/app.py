@@ -15,16 +15,19 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute, request_response
 
 from api.access_log import AccessLog
 from api.auth import TokenBackend
 from api.config import Settings
-from api.database import close_pool, database_answers, open_pool
+from api.database import close_pool, database_answers, migrations_pending, open_pool
 from api.endpoints.recheck import run_rechecks
 from api.endpoints.url_policy import UrlPolicy
 from api.graphql_app import CatalogGraphQL
 from api.limits import BodyLimit
+from api.live.metrics import metrics
+from api.live.subscription import EventFollower
+from api.live.v1_models import V1Models
 from api.request_id import RequestIdMiddleware, request_id_of
 from api.schema import build_schema
 from api.secrets import SecretBox, load_secret_box
@@ -44,6 +47,16 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "unavailable"}, status_code=503)
 
 
+async def readyz(request: Request) -> JSONResponse:
+    """Ready to serve: the database answers and every migration has run."""
+    if not await database_answers():
+        return JSONResponse({"status": "unavailable", "reason": "the database does not answer"}, status_code=503)
+    pending = await migrations_pending()
+    if pending:
+        return JSONResponse({"status": "unavailable", "reason": f"{pending} migration(s) not applied"}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
 async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
     """A failure outside GraphQL's own handling: the usual error shape with the request id, never text/plain."""
     request_id = request_id_of(request.scope)
@@ -55,7 +68,9 @@ async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"errors": [body]}, status_code=500, headers={"X-Request-ID": request_id})
 
 
-def lifespan_of(settings: Settings, secrets: SecretBox) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+def lifespan_of(
+    settings: Settings, secrets: SecretBox, follower: EventFollower
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     """The database pool, and the background jobs the settings turn on, for as long as the app serves."""
 
     @asynccontextmanager
@@ -75,6 +90,7 @@ def lifespan_of(settings: Settings, secrets: SecretBox) -> Callable[[Starlette],
                 job.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await job
+            await follower.stop()
             await token_use_recorded()
             await availability.refreshes_done()
             await close_pool()
@@ -101,15 +117,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
         )
     # Authentication first: only an admin's body may be larger than 1 MiB.
     endpoint = AuthenticationMiddleware(BodyLimit(graphql), backend=TokenBackend())
+    models = AuthenticationMiddleware(request_response(V1Models(graphql.live).respond), backend=TokenBackend())
     app = Starlette(
         routes=[
             Route("/graphql", endpoint, methods=["GET", "POST"]),
             Route("/graphql/", endpoint, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", endpoint),  # graphql-transport-ws: catalogChanged
+            Route("/v1/models", models, methods=["GET"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
         ],
         middleware=middleware,
         exception_handlers={Exception: unexpected_error},
-        lifespan=lifespan_of(settings, secrets),
+        lifespan=lifespan_of(settings, secrets, graphql.follower),
     )
     # A redirect to the other spelling of a path would be built from the Host header.
     app.router.redirect_slashes = False

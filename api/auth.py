@@ -44,18 +44,26 @@ class TokenBackend(AuthenticationBackend):
     """
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser]:
-        header = conn.headers.get("authorization")
+        caller = await self.user_of(conn.headers.get("authorization"))
+        user = caller.user
+        if user is None:
+            return AuthCredentials(), caller
+        scopes = ["authenticated", "admin"] if user.is_admin else ["authenticated"]
+        return AuthCredentials(scopes), caller
+
+    @staticmethod
+    async def user_of(header: str | None) -> RequestUser:
+        """The caller an `Authorization` value names (a header, or a WebSocket's connection_init)."""
         if not header:
-            return AuthCredentials(), RequestUser(None, NO_TOKEN)
+            return RequestUser(None, NO_TOKEN)
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            return AuthCredentials(), RequestUser(None, NO_TOKEN)
+            return RequestUser(None, NO_TOKEN)
         user = await authenticate(token)
         if user is None:
-            return AuthCredentials(), RequestUser(None, BAD_TOKEN)
-        scopes = ["authenticated", "admin"] if user.is_admin else ["authenticated"]
-        return AuthCredentials(scopes), RequestUser(user)
+            return RequestUser(None, BAD_TOKEN)
+        return RequestUser(user)
 
 
 def require_user(info: Info[Any, Any]) -> AuthenticatedUser:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 
@@ -22,6 +21,7 @@ from api.cli_sync import register_sync_commands
 from api.config import Settings
 from api.database import migrate
 from api.imports.seed import seed_if_empty
+from api.log_format import configure_logging
 from api.secrets import generate_secret_key, load_secret_box
 from api.users import service as users
 from domain.choices import Role
@@ -30,6 +30,7 @@ __all__ = ["main"]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="modelcatalog", prog_name="modelcatalog")
 def main() -> None:
     """The model catalog: a GraphQL service over a database of AI models."""
 
@@ -46,9 +47,8 @@ def serve(host: str, port: int, seed: bool) -> None:
     from api.app import create_app
     from api.server import server_config
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("piccolo").setLevel(logging.WARNING)
     settings = Settings.from_env()
+    configure_logging(settings.log_format)
     load_secret_box(settings)  # refuse to start before touching the database
     first_token, seeded = run(_prepare(seed))
     url = f"http://{host}:{port}/graphql"

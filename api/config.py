@@ -29,6 +29,7 @@ class Settings:
     endpoint_allow_private: bool = True
     health_interval: float | None = None
     endpoint_check_interval: float = 5.0
+    log_format: str = "text"  # or "json": one object per line, with the request id
 
     @property
     def production(self) -> bool:
@@ -51,7 +52,15 @@ class Settings:
             endpoint_allow_private=_flag(environ, "MODELCATALOG_ENDPOINT_ALLOW_PRIVATE", default=True),
             health_interval=_seconds(environ, "MODELCATALOG_HEALTH_INTERVAL", default=None),
             endpoint_check_interval=_seconds(environ, "MODELCATALOG_ENDPOINT_CHECK_INTERVAL", default=5.0) or 0.0,
+            log_format=_log_format(environ.get("MODELCATALOG_LOG_FORMAT")),
         )
+
+
+def _log_format(value: str | None) -> str:
+    text = (value or "text").strip().lower()
+    if text not in ("text", "json"):
+        raise ConfigError(f"MODELCATALOG_LOG_FORMAT must be text or json, not {text[:20]!r}")
+    return text
 
 
 def _flag(environ: Mapping[str, str], name: str, *, default: bool) -> bool:

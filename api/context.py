@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
-from starlette.requests import Request
+from starlette.requests import HTTPConnection
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
@@ -19,6 +19,9 @@ from api.providers.service import model_counts
 from api.secrets import SecretBox
 from api.users.service import AuthenticatedUser, users_by_id
 from domain.choices import AuditEntity
+
+if TYPE_CHECKING:
+    from api.live.subscription import EventFollower
 
 __all__ = ["Context", "Info", "Loaders"]
 
@@ -58,14 +61,16 @@ class Loaders:
 
 @dataclass
 class Context:
-    request: Request
-    response: Response
+    request: HTTPConnection  # a Request, or the WebSocket of a subscription
+    response: Response | None  # None on a WebSocket
     settings: Settings
     secrets: SecretBox
     request_id: str
     user: AuthenticatedUser | None
     auth_problem: str | None
+    follower: EventFollower
     loaders: Loaders = field(default_factory=Loaders)
+    connection_params: dict[str, Any] | None = None  # a WebSocket's connection_init payload
 
 
 Info: TypeAlias = StrawberryInfo[Context, None]

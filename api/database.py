@@ -37,6 +37,7 @@ __all__ = [
     "for_update",
     "is_postgres",
     "migrate",
+    "migrations_pending",
     "open_pool",
     "retrying",
     "serialize",
@@ -74,6 +75,20 @@ async def migrate(*, quiet: bool = True) -> None:
         result = await run_forwards(app_name="all")
     if not result.success:
         raise MigrationFailed(result.message or output.getvalue().strip() or "a migration failed")
+
+
+async def migrations_pending() -> int:
+    """How many of the app's migrations the database has not run (all of them when it has run none)."""
+    from piccolo.apps.migrations.commands.base import BaseMigrationManager
+    from piccolo.apps.migrations.tables import Migration
+
+    from tables.piccolo_app import APP_CONFIG
+
+    known = set(BaseMigrationManager().get_migration_modules(APP_CONFIG.resolved_migrations_folder_path))
+    if not await Migration.table_exists():
+        return len(known)
+    ran = await Migration.select(Migration.name).where(Migration.app_name == APP_CONFIG.app_name)
+    return len(known - {row["name"] for row in ran})
 
 
 def is_postgres() -> bool:

@@ -10,7 +10,7 @@ from graphql import FieldNode, GraphQLError, OperationDefinitionNode, parse
 from graphql.error import GraphQLSyntaxError
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.extensions import MaxTokensLimiter, SchemaExtension
+from strawberry.extensions import MaxTokensLimiter, ParserCache, SchemaExtension, ValidationCache
 
 from api.auth import RequestUser
 from api.errors import QueryTooComplex, request_error_body
@@ -21,6 +21,8 @@ __all__ = [
     "MAX_COST",
     "MAX_IMPORT_BODY_BYTES",
     "BodyLimit",
+    "CachedParse",
+    "CachedValidation",
     "DocumentLimits",
     "TokenLimit",
 ]
@@ -53,6 +55,46 @@ class DocumentLimits(SchemaExtension):
                 # Set before validation runs, these are the answer and validation is skipped.
                 context.pre_execution_errors = problems
         yield
+
+
+VALIDATED_DOCUMENTS = 256
+PARSED_DOCUMENTS = 256
+
+
+class CachedParse(ParserCache):
+    """strawberry's parse cache; a document that does not parse is left to strawberry's own parse.
+
+    Raised from an extension's hook, a syntax error (or too many tokens) would
+    bypass the handling that turns it into a coded error; strawberry's own
+    parse step raises it where that handling is.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(maxsize=PARSED_DOCUMENTS)
+
+    def on_parse(self) -> Iterator[None]:
+        try:
+            yield from super().on_parse()
+        except GraphQLSyntaxError:
+            self.execution_context.graphql_document = None
+            yield
+
+
+class CachedValidation(ValidationCache):
+    """strawberry's validation cache, after DocumentLimits: a document the limits refused is not validated.
+
+    The limits depend on the variables (a `first`), so they run every time;
+    validation depends on the document alone and runs once per document.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(maxsize=VALIDATED_DOCUMENTS)
+
+    def on_validate(self) -> Iterator[None]:
+        if self.execution_context.pre_execution_errors is None:
+            yield from super().on_validate()
+        else:
+            yield
 
 
 def _problems(operation: str, measure: Measure) -> list[GraphQLError]:

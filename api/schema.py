@@ -20,7 +20,8 @@ from api.endpoints.mutations import EndpointMutations
 from api.endpoints.queries import EndpointQueries
 from api.errors import ErrorCodes
 from api.imports.resolvers import ImportMutations, ImportQueries
-from api.limits import DocumentLimits, TokenLimit
+from api.limits import CachedParse, CachedValidation, DocumentLimits, TokenLimit
+from api.live.subscription import LiveQueries, LiveSubscriptions
 from api.providers.mutations import ProviderMutations
 from api.providers.queries import ProviderQueries
 from api.request_checks import RequestValues
@@ -31,8 +32,19 @@ from api.users.queries import UserQueries
 __all__ = ["CatalogSchema", "build_schema", "schema"]
 
 Query = merge_types(
-    "Query", (UserQueries, ProviderQueries, CatalogQueries, ImportQueries, SyncQueries, ChatQueries, EndpointQueries)
+    "Query",
+    (
+        UserQueries,
+        ProviderQueries,
+        CatalogQueries,
+        ImportQueries,
+        SyncQueries,
+        ChatQueries,
+        EndpointQueries,
+        LiveQueries,
+    ),
 )
+Subscription = merge_types("Subscription", (LiveSubscriptions,))
 Mutation = merge_types(
     "Mutation",
     (CatalogMutations, ImportMutations, ProviderMutations, SyncMutations, ChatMutations, EndpointMutations),
@@ -48,12 +60,21 @@ class CatalogSchema(strawberry.Schema):
 
 def build_schema(*, production: bool = False) -> CatalogSchema:
     """The schema; production hides introspection and suggestions and masks bugs."""
-    extensions: list[Any] = [DocumentLimits, TokenLimit, RequestValues, partial(ErrorCodes, production=production)]
+    # The parse and validation caches hold documents, not answers; DocumentLimits runs before validation, always.
+    extensions: list[Any] = [
+        TokenLimit,
+        CachedParse,
+        DocumentLimits,
+        RequestValues,  # swaps a validation rule: before the validation cache runs the rules
+        CachedValidation,
+        partial(ErrorCodes, production=production),
+    ]
     if production:
         extensions.append(DisableIntrospection)
     return CatalogSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
         scalar_overrides=SCALAR_OVERRIDES,

@@ -9,6 +9,7 @@ from piccolo.conf.apps import AppConfig
 from tables.catalog import AiModel, ModelHistory, Provider
 from tables.chats import Agent, AgentModel, Chat
 from tables.endpoints import AuditLog, EndpointShare, LocalEndpoint
+from tables.live import CatalogEvent, CatalogRevision, PersistedQuery
 from tables.sync import Lease, SyncRun
 from tables.users import ApiToken, User
 
@@ -29,6 +30,9 @@ ALL_TABLES = [
     Lease,
     EndpointShare,
     AuditLog,
+    CatalogRevision,
+    CatalogEvent,
+    PersistedQuery,
 ]
 
 APP_CONFIG = AppConfig(

@@ -9,7 +9,7 @@ import pytest
 
 from api.catalog import writer
 from api.catalog.writer import ModelChange, NewModel
-from api.database import Contended, count_statements, transaction
+from api.database import Contended, count_statements, is_postgres, transaction
 from api.errors import ValidationFailed
 from api.users import service as users
 from domain.choices import HistoryAction, ModelStatus, ProviderKind, Role
@@ -58,6 +58,9 @@ async def history_of(universal_model_id: str) -> list[tuple[int, str]]:
     return [(row["version"], row["action"]) for row in rows]
 
 
+REVISION_STATEMENTS = 3 if is_postgres() else 2
+
+
 def test_only_the_writer_writes_model_rows():
     writers = sorted(
         str(path.relative_to(API)) for path in API.rglob("*.py") if WRITES.search(path.read_text(encoding="utf-8"))
@@ -72,7 +75,8 @@ async def test_a_bulk_insert_takes_three_statements_per_batch_of_500(provider_id
             rows = await writer.insert_models(
                 new_models(provider_id, 1200, owner_id=bob.id), HistoryAction.CREATED, by=None, reason="discovered"
             )
-    assert count.statements == 3 * 3  # insert, read back, history; for each of 3 batches
+    # insert, read back, history, for each of 3 batches; then the revision, its event (and NOTIFY on PostgreSQL)
+    assert count.statements == 3 * 3 + REVISION_STATEMENTS
     assert [row["universal_model_id"] for row in rows] == [f"ollama:m{i:04}" for i in range(1200)]
     assert {(row["version"], row["owner"], row["config"]["name"] == row["model_id"]) for row in rows} == {
         (1, bob.id, True)
@@ -92,7 +96,8 @@ async def test_sync_updates_in_bulk_leave_locked_fields_alone_and_unchanged_rows
         ]
         with count_statements() as count:
             after = await writer.sync_models(changes, by=None, reason="provider listing")
-    assert count.statements == 3 * 2  # the upsert and the history of each batch (1,099 rows change)
+    # the upsert and the history of each batch (1,099 rows change), then the revision and its event
+    assert count.statements == 3 * 2 + REVISION_STATEMENTS
     rows = await rows_by_universal_id()
     assert rows["ollama:m0007"]["context_window"] == 8192 and rows["ollama:m0007"]["version"] == 1
     assert rows["ollama:m0008"]["context_window"] == 32768 and rows["ollama:m0008"]["version"] == 2

@@ -22,6 +22,7 @@ from api.catalog.history import HistoryRow, field_changes, write_history
 from api.catalog.rules import change_problems, without_locked
 from api.database import Contended, for_update, serialize
 from api.errors import FieldError, NotFound, ValidationFailed
+from api.live.revision import EventKind, record_change, record_model_rows
 from api.users.service import AuthenticatedUser
 from domain.choices import HistoryAction, ModelStatus
 from tables.catalog import AiModel
@@ -169,6 +170,7 @@ async def insert_models(
         ordered = [by_universal[values["universalModelId"]] for _, values in batch]
         await write_history([_created_entry(row, action, by, reason) for row in ordered])
         stored += ordered
+    await record_model_rows(stored)
     return stored
 
 
@@ -241,6 +243,8 @@ async def update_models(
                 for row, d in batch
             ]
         )
+    if pending:
+        await record_model_rows([row for row, _ in pending])
     return after
 
 
@@ -329,17 +333,23 @@ async def set_availability(provider_id: int, available: bool | frozenset[str]) -
     """Whether the provider's public models can be called now: all or none, or those whose modelId is listed.
 
     Availability is runtime state, not a change a person made: it bumps no
-    version and writes no history. The ids whose availability changed come back.
+    version and writes no history, only the catalog revision (an AVAILABILITY
+    event) when something flipped. The ids whose availability changed come back.
     """
-    rows = await AiModel.select(AiModel.id, AiModel.model_id, AiModel.is_available).where(
+    rows = await AiModel.select(AiModel.id, AiModel.model_id, AiModel.universal_model_id, AiModel.is_available).where(
         (AiModel.provider == provider_id) & AiModel.owner.is_null()
     )
     flips: dict[bool, list[int]] = {True: [], False: []}
+    universal: list[str] = []
     for row in rows:
         now = available if isinstance(available, bool) else row["model_id"] in available
         if now != row["is_available"]:
             flips[now].append(row["id"])
+            universal.append(row["universal_model_id"])
     for value, ids in flips.items():
         for batch in _batches(ids):
             await AiModel.update({AiModel.is_available: value}).where(AiModel.id.is_in(list(batch)))
-    return sorted(flips[True] + flips[False])
+    changed = sorted(flips[True] + flips[False])
+    if changed:
+        await record_change(EventKind.AVAILABILITY, model_ids=changed, universal_model_ids=universal)
+    return changed

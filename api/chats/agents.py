@@ -12,6 +12,7 @@ from api.catalog.rules import visible_where
 from api.chats.inputs import clean_text, row_key
 from api.database import for_update, serialize, transaction
 from api.errors import FieldError, NotFound, ValidationFailed
+from api.live.revision import EventKind, record_change
 from api.users.service import AuthenticatedUser
 from domain.choices import ModelStatus
 from tables.catalog import AiModel
@@ -162,6 +163,8 @@ async def create_agent(changes: AgentChanges, *, by: AuthenticatedUser) -> dict[
         inserted = await Agent.insert(agent).returning(Agent.id)
         agent_id = int(inserted[0]["id"])
         await _link(agent_id, checked.model_ids)
+        # Agents have no event kind of their own: readers re-read the models the agent offers.
+        await record_change(EventKind.MODEL, model_ids=checked.model_ids)
     return await _agent_row(agent_id)
 
 
@@ -204,15 +207,21 @@ async def update_agent(agent_id: str, changes: AgentChanges, *, by: Authenticate
         await _check_models(checked, by, already_linked=linked)
         await Agent.update(_updated_values(row, checked)).where(Agent.id == row["id"])
         await _relink(row["id"], linked, checked.model_ids)
+        await record_change(EventKind.MODEL, model_ids=linked | set(checked.model_ids))
     return await _agent_row(row["id"])
 
 
 async def delete_agent(agent_id: str) -> None:
     """Delete the agent; its chats keep their model and lose the agent."""
     key = row_key("id", agent_id)
-    deleted = await Agent.delete().where(Agent.id == key).returning(Agent.id) if key is not None else []
-    if not deleted:
+    if key is None:
         raise NotFound(f"no agent with id {agent_id[:20]}")
+    async with transaction():
+        linked = await _linked_models(key)
+        deleted = await Agent.delete().where(Agent.id == key).returning(Agent.id)
+        if not deleted:
+            raise NotFound(f"no agent with id {agent_id[:20]}")
+        await record_change(EventKind.MODEL, model_ids=linked)
 
 
 async def list_agents() -> list[dict[str, Any]]:

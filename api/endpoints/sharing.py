@@ -13,9 +13,11 @@ from api.database import retrying, transaction
 from api.endpoints.rules import MAX_SHARES
 from api.endpoints.service import endpoint_row, owned_endpoint
 from api.errors import ValidationFailed
+from api.live.revision import PUBLIC, EventKind, endpoint_audience, record_change
 from api.text import printable, storable_problem
 from api.users.service import AuthenticatedUser
 from domain.choices import AuditAction, AuditEntity
+from tables.catalog import AiModel
 from tables.endpoints import EndpointShare, LocalEndpoint
 from tables.users import User
 
@@ -73,6 +75,17 @@ async def share_endpoint(
         )
         if changes:
             await audit.record(AuditEntity.ENDPOINT, row["id"], AuditAction.SHARED, changes, by=viewer)
+            # Who gained or lost the endpoint's models hears of it, the ones it was taken from included.
+            models = await AiModel.select(AiModel.id, AiModel.universal_model_id).where(AiModel.endpoint == row["id"])
+            was_everyone = row["shared_with_everyone"]
+            audience = await endpoint_audience(viewer.id, row["id"], also=removed)
+            await record_change(
+                EventKind.ENDPOINT,
+                model_ids=[m["id"] for m in models],
+                universal_model_ids=[m["universal_model_id"] for m in models],
+                endpoint_ids=[row["id"]],
+                audience=PUBLIC if was_everyone else audience,
+            )
         shared = await endpoint_row(row["id"])
     assert shared is not None
     return shared

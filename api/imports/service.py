@@ -26,6 +26,7 @@ from api.imports.document import (
     parse_catalog,
     parse_litellm,
 )
+from api.live.revision import EventKind, record_change
 from api.users.service import AuthenticatedUser
 from domain.choices import HistoryAction, ModelStatus
 from tables.catalog import AiModel, Provider
@@ -264,3 +265,5 @@ async def _insert_providers(providers: Sequence[ProviderRow]) -> None:
                 for p in ordered[start : start + PROVIDER_BATCH]
             )
         ).on_conflict(target=Provider.key, action="DO NOTHING")
+    if ordered:
+        await record_change(EventKind.PROVIDER, provider_keys=[p.key for p in ordered])

@@ -14,6 +14,7 @@ from api.audit import service as audit
 from api.database import for_update, retrying, transaction
 from api.endpoints.rules import LOCAL_PROVIDER_KEYS
 from api.errors import FieldError, ValidationFailed
+from api.live.revision import EventKind, record_change
 from api.providers.rules import (
     PROVIDER_KEY_RULE,
     api_key_problem,
@@ -155,6 +156,7 @@ async def upsert_provider(
                 entry += audit.key_change(before["api_key"] is not None, row["api_key"] is not None)
             if entry:
                 await audit.record(AuditEntity.PROVIDER, row["id"], audit.update_action(entry), entry, by=by)
+        await record_change(EventKind.PROVIDER, provider_keys=[changes.key])
     log.info(
         "provider %s %s by %s",
         changes.key,

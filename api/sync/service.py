@@ -27,6 +27,8 @@ from api.catalog.writer import ModelChange, NewModel
 from api.database import retrying, transaction
 from api.endpoints.rules import LOCAL_PROVIDER_KEYS
 from api.errors import FieldError, NotFound, ProviderFailed, StaleDiff, ValidationFailed
+from api.live.metrics import provider_call
+from api.live.revision import EventKind, record_change
 from api.secrets import SecretBox, SecretUnreadable
 from api.sync.diff import Candidate, ProviderDiff, candidate, compute_diff, fingerprint, listed_values
 from api.users.service import AuthenticatedUser
@@ -125,7 +127,8 @@ async def fetch_listing(provider: Mapping[str, Any], secrets: SecretBox) -> List
                 client=client,
                 policy=HTTP_POLICY,
             )
-            return await adapter.list_models()
+            async with provider_call(provider["kind"]):
+                return await adapter.list_models()
     except ProviderError as error:
         raise ProviderFailed(str(error)) from None
 
@@ -197,6 +200,7 @@ async def _fetch_or_record(
     except ProviderFailed as error:
         async with transaction():
             await Provider.update({Provider.last_sync_error: error.message}).where(Provider.id == provider["id"])
+            await record_change(EventKind.PROVIDER, provider_keys=[provider["key"]])
             await _record_run(provider, trigger, by, started, error=error.message)
         log.warning("sync of %s failed: %s", provider["key"], error.message)
         raise
@@ -253,6 +257,12 @@ async def apply_sync(
         applied = await _write(provider, rows, reviewed, by, reason)
         await Provider.update({Provider.last_synced_at: _now(), Provider.last_sync_error: None}).where(
             Provider.id == provider["id"]
+        )
+        await record_change(
+            EventKind.PROVIDER,
+            provider_keys=[provider["key"]],
+            model_ids=(row["id"] for row in applied.models),
+            universal_model_ids=(row["universal_model_id"] for row in applied.models),
         )
         diff = ProviderDiff(provider["key"], reviewed.fingerprint, warnings=list(warnings))
         applied.run = await _record_run(provider, trigger, by, started, applied=applied, diff=diff)

@@ -1,0 +1,1 @@
+"""`python -m modelcatalog`: the same command as `modelcatalog`."""

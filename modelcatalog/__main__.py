@@ -1,0 +1,7 @@
+"""Runs the `modelcatalog` command."""
+
+from __future__ import annotations
+
+from api.cli import main
+
+main(prog_name="modelcatalog")
