@@ -8,13 +8,28 @@ from piccolo.conf.apps import AppConfig
 
 from tables.catalog import AiModel, ModelHistory, Provider
 from tables.chats import Agent, AgentModel, Chat
+from tables.prices import ModelPrice
 from tables.sync import Lease, SyncRun
+from tables.usage import UsageRecord
 from tables.users import ApiToken, User
 
 __all__ = ["ALL_TABLES", "APP_CONFIG"]
 
 # Parents before children: the order tables are created in and emptied backwards.
-ALL_TABLES = [User, ApiToken, Provider, AiModel, ModelHistory, Agent, AgentModel, Chat, SyncRun, Lease]
+ALL_TABLES = [
+    User,
+    ApiToken,
+    Provider,
+    AiModel,
+    ModelHistory,
+    Agent,
+    AgentModel,
+    Chat,
+    SyncRun,
+    Lease,
+    ModelPrice,
+    UsageRecord,
+]
 
 APP_CONFIG = AppConfig(
     app_name="tables",

@@ -11,7 +11,7 @@ import pytest
 
 from api.imports.seed import SEED_FILE
 from tables.catalog import AiModel, ModelHistory, Provider
-from tests.catalog import add_provider, create_model, model_row
+from tests.catalog import add_provider, create_model, model_row, price_now
 from tests.graphql import codes
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -58,6 +58,7 @@ async def test_export_import_into_an_empty_catalog_and_export_again_gives_the_sa
     await AiModel.delete(force=True)
     await Provider.delete(force=True)
     again = await run_import(client, admin_token, first)
+    assert again["errors"] == []
     assert again["created"] == len(first["models"]) and again["providersCreated"] == len(first["providers"])
     second = (await client.data(EXPORT, token=admin_token))["exportCatalog"]
     assert second["models"] == first["models"] and second["providers"] == first["providers"]
@@ -76,7 +77,11 @@ async def test_export_writes_decimals_as_strings_and_never_a_key(client, admin_t
         "inputPerMillion": "0.000125",
         "outputPerMillion": None,
         "cachedInputPerMillion": None,
+        "cacheWritePerMillion": None,
+        "tiers": [],
+        "windows": [],
     }
+    assert document["models"][0]["scheduledPrices"] == [] and document["models"][0]["isDefault"] is False
     filtered = (await client.data(EXPORT, {"filter": {"provider": "nobody"}}, token=admin_token))["exportCatalog"]
     assert filtered["models"] == [] and filtered["providers"] == []
     assert codes(await client(EXPORT, token=member_token)) == ["FORBIDDEN"]  # a bulk read is an admin's
@@ -281,15 +286,16 @@ async def test_litellm_chat_rows_are_mapped_exactly_and_traps_are_skipped(client
 
     gpt = await AiModel.select().where(AiModel.universal_model_id == "openai:gpt-4o").output(load_json=True).first()
     assert gpt["model_id"] == "gpt-4o" and gpt["context_window"] == 128000 and gpt["max_output_tokens"] == 16384
-    assert (gpt["input_price"], gpt["output_price"], gpt["cached_input_price"]) == (
+    gpt_price = await price_now("openai:gpt-4o")
+    assert (gpt_price["input_price"], gpt_price["output_price"], gpt_price["cached_input_price"]) == (
         Decimal("2.5"),
         Decimal("10"),
         Decimal("1.25"),
     )
     assert gpt["supports_tools"] is True and gpt["supports_vision"] is True
     assert "json" in gpt["capabilities"] and "function_calling" not in gpt["capabilities"]
-    groq = await AiModel.select().where(AiModel.universal_model_id == "groq:llama-3.3-70b-versatile").first()
-    assert groq["input_price"] == Decimal("0.59") and groq["output_price"] == Decimal("0.79")  # not 0.7899999...
+    groq_price = await price_now("groq:llama-3.3-70b-versatile")
+    assert groq_price["input_price"] == Decimal("0.59") and groq_price["output_price"] == Decimal("0.79")  # not 0.79999
     reasoning = (
         await AiModel.select()
         .where(AiModel.universal_model_id == "anthropic:claude-4-sonnet-20250514")
@@ -301,7 +307,7 @@ async def test_litellm_chat_rows_are_mapped_exactly_and_traps_are_skipped(client
     assert floats["context_window"] == 2097152 and floats["max_output_tokens"] == 8192
     assert floats["status"] == "ARCHIVED" and floats["enabled"] is False  # its deprecation date has passed
     future = await AiModel.select().where(AiModel.universal_model_id == "xai:grok-3").first()
-    assert future["status"] == "ACTIVE" and future["enabled"] is True
+    assert future["status"] == "ACTIVE" and future["enabled"] is False  # a new model of the file waits for an admin
     routed = (
         await AiModel.select().where(AiModel.universal_model_id == "openrouter:anthropic/claude-3.5-sonnet").first()
     )
@@ -342,7 +348,7 @@ async def test_litellm_prices_update_an_existing_model(client, admin_token):
     result = await run_import(client, admin_token, LITELLM)
     assert result["updated"] == 1
     row = await AiModel.select().where(AiModel.universal_model_id == "openai:gpt-4o").first()
-    assert row["input_price"] == Decimal("2.5") and row["version"] == 2
+    assert (await price_now("openai:gpt-4o"))["input_price"] == Decimal("2.5") and row["version"] == 2
 
 
 async def test_a_litellm_file_sent_as_text_is_read_too(client, admin_token):
@@ -414,4 +420,5 @@ async def test_litellm_changes_only_what_it_states_and_never_restores_or_overrid
     row = await AiModel.select().where(AiModel.id == int(model["id"])).first()
     assert row["status"] == "ARCHIVED"  # an admin archived it; a price file does not restore it
     assert row["display_name"] == "GPT-4o" and row["description"] == "Kept" and row["context_window"] == 128000
-    assert row["input_price"] == Decimal("3") and row["output_price"] == Decimal("12")  # locked by a person
+    price = await price_now("openai:gpt-4o")
+    assert price["input_price"] == Decimal("3") and price["output_price"] == Decimal("12")  # locked by a person

@@ -9,12 +9,13 @@ import enum
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from adapters.kinds import DEFAULT_DISPLAY_NAMES
-from api.catalog.fields import CONTENT_FIELDS, PRICE_FIELDS, check_values
+from api import clock
+from api.catalog.fields import CONTENT_FIELDS, LOCKABLE_FIELDS, PRICE_FIELDS, check_values
 from api.catalog.rules import change_problems, universal_id_problems
 from api.errors import FieldError, ValidationFailed
 from api.providers.rules import PROVIDER_KEY_RULE, display_name_problem, is_provider_key, validate_base_url
@@ -67,6 +68,10 @@ class ImportRow:
     # A foreign file (LiteLLM) says only some things of a model: on an existing model
     # only these fields change, and never one a person locked. None: the row says everything.
     stated: frozenset[str] | None = None
+    # Prices announced for later moments (the export's scheduledPrices), as price field values.
+    scheduled: list[tuple[datetime, dict[str, Any]]] = field(default_factory=list)
+    is_default: bool = False
+    enable_new: bool = True  # a new model's `enabled` when the row does not say
 
 
 @dataclass(frozen=True)
@@ -146,8 +151,12 @@ MODEL_KEYS = {
     "pricing",
     "status",
     "enabled",
+    "isDefault",
+    "lockedFields",
+    "scheduledPrices",
 }
 PRICING_KEYS = {name.removeprefix("pricing.") for name in PRICE_FIELDS}
+MAX_SCHEDULED = 20  # announced prices per model
 DEFAULTS = {"supportsTools": False, "supportsVision": False, "capabilities": []}
 
 
@@ -240,18 +249,42 @@ def _catalog_row(index: int, model: Any) -> tuple[ImportRow | None, list[RowProb
         if key not in model
     ]
     values = {name: model.get(name, DEFAULTS.get(name)) for name in ("universalModelId", "modelId", *CONTENT_FIELDS)}
-    pricing = model.get("pricing")
-    if pricing is not None and not isinstance(pricing, dict):
-        problems.append(problem("pricing", "an object of inputPerMillion, outputPerMillion, cachedInputPerMillion"))
-        pricing = None
-    for key in pricing or {}:
-        if key not in PRICING_KEYS:
-            problems.append(problem(f"pricing.{printable(str(key)[:100])}", "not a price of a modelcatalog/v1 model"))
-    for name in PRICE_FIELDS:
-        values[name] = (pricing or {}).get(name.removeprefix("pricing."))
+    pricing, pricing_problems = _pricing_of(model.get("pricing"), "pricing")
+    problems += [problem(where, message) for where, message in pricing_problems]
+    values.update(pricing)
     status = model.get("status", ModelStatus.ACTIVE.value)
     values["status"] = status
     values["enabled"] = model.get("enabled", status != ModelStatus.ARCHIVED.value)
+    locked = model.get("lockedFields")
+    if locked is not None and (
+        not isinstance(locked, list) or not all(isinstance(name, str) and name in LOCKABLE_FIELDS for name in locked)
+    ):
+        problems.append(problem("lockedFields", 'a list of lockable field names, e.g. "pricing.inputPerMillion"'))
+    is_default = model.get("isDefault", False)
+    if not isinstance(is_default, bool):
+        problems.append(problem("isDefault", "true or false"))
+        is_default = False
+    scheduled = []
+    entries = model.get("scheduledPrices", [])
+    if not isinstance(entries, list) or len(entries) > MAX_SCHEDULED:
+        problems.append(
+            problem("scheduledPrices", f"a list of at most {MAX_SCHEDULED} prices, each with effectiveFrom")
+        )
+        entries = []
+    for number, entry in enumerate(entries):
+        where = f"scheduledPrices.{number}"
+        if not isinstance(entry, dict):
+            problems.append(problem(where, "a price with effectiveFrom"))
+            continue
+        moment, moment_problem = _later_moment(entry.get("effectiveFrom"))
+        if moment_problem:
+            problems.append(problem(f"{where}.effectiveFrom", moment_problem))
+        later, later_problems = _pricing_of({k: v for k, v in entry.items() if k != "effectiveFrom"}, where)
+        checked, checked_problems = check_values(later)
+        problems += [problem(w, m) for w, m in later_problems]
+        problems += [problem(p.field.replace("pricing", where, 1), p.message) for p in checked_problems]
+        if moment is not None and not later_problems and not checked_problems:
+            scheduled.append((moment, checked))
     provider = model.get("provider")
     if not is_provider_key(provider):
         problems.append(problem("provider", "a provider key"))
@@ -266,7 +299,39 @@ def _catalog_row(index: int, model: Any) -> tuple[ImportRow | None, list[RowProb
         ]
     if problems:
         return None, problems
-    return ImportRow(index, clean.pop("universalModelId"), str(provider), clean), []
+    if locked is not None:
+        clean["lockedFields"] = list(dict.fromkeys(locked))
+    row = ImportRow(index, clean.pop("universalModelId"), str(provider), clean, scheduled=scheduled)
+    row.is_default = is_default
+    return row, []
+
+
+def _pricing_of(pricing: Any, where: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """A document's pricing object as price field values, and what is wrong with its keys."""
+    if pricing is not None and not isinstance(pricing, dict):
+        return {}, [(where, "an object of inputPerMillion, outputPerMillion, cachedInputPerMillion, ...")]
+    problems = [
+        (f"{where}.{printable(str(key)[:100])}", "not a price of a modelcatalog/v1 model")
+        for key in pricing or {}
+        if key not in PRICING_KEYS
+    ]
+    return {name: (pricing or {}).get(name.removeprefix("pricing.")) for name in PRICE_FIELDS}, problems
+
+
+def _later_moment(value: Any) -> tuple[datetime | None, str | None]:
+    """A scheduled price's moment: an ISO 8601 time with its zone, later than now."""
+    rule = 'an ISO 8601 moment with its zone, e.g. "2027-01-01T00:00:00Z"'
+    if not isinstance(value, str):
+        return None, rule
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None, rule
+    if moment.tzinfo is None:
+        return None, rule
+    if moment.astimezone(UTC) <= clock.now():
+        return None, "has passed: a price already in force is the model's pricing; export again"
+    return moment.astimezone(UTC), None
 
 
 # LiteLLM's model_prices_and_context_window.json
