@@ -31,11 +31,10 @@ async def test_seeded_facts_are_within_bounds_and_priced_per_million():
     assert cli("seed").returncode == 0
     rows = await AiModel.select().output(load_json=True)
     assert all(row["display_name"] and row["model_id"] for row in rows)
-    assert all(row["context_window"] for row in rows), [
-        r["universal_model_id"] for r in rows if not r["context_window"]
-    ]
+    assert [row["universal_model_id"] for row in rows if not row["context_window"]] == []
     ollama = [row["universal_model_id"] for row in rows if row["universal_model_id"].startswith("ollama:")]
-    assert ollama and all((await price_now(universal))["input_price"] == 0 for universal in ollama)
+    prices = [(await price_now(universal))["input_price"] for universal in ollama]
+    assert ollama and all(price == 0 for price in prices)
 
 
 async def test_models_lists_the_catalog_as_a_table_or_json():
