@@ -17,6 +17,7 @@ os.environ.setdefault("PICCOLO_CONF", "piccolo_conf")
 from api.cli_base import after_migrate, err, fails_cleanly, run
 from api.cli_catalog import register_catalog_commands
 from api.cli_chats import register_chat_commands
+from api.cli_usage import usage_command
 from api.config import Settings
 from api.database import migrate
 from api.imports.seed import seed_if_empty
@@ -153,3 +154,4 @@ def print_schema() -> None:
 
 register_catalog_commands(main)
 register_chat_commands(main)
+main.add_command(usage_command)

@@ -105,9 +105,12 @@ def export_command(provider: str | None, output: str | None) -> None:
 @click.option("--mode", type=click.Choice(["upsert", "create-only"]), default="upsert", show_default=True)
 @click.option("--format", "file_format", type=click.Choice(["auto", "modelcatalog", "litellm"]), default="auto")
 @click.option("--strict", is_flag=True, help="LiteLLM: refuse the whole file if any row breaks a rule.")
+@click.option("--enable-new", is_flag=True, help="LiteLLM: new models arrive enabled (by default they wait, disabled).")
 @click.option("--reason", help="Why, for the models' history.")
 @fails_cleanly
-def import_command(file: str, dry_run: bool, mode: str, file_format: str, strict: bool, reason: str | None) -> None:
+def import_command(
+    file: str, dry_run: bool, mode: str, file_format: str, strict: bool, enable_new: bool, reason: str | None
+) -> None:
     """Import a modelcatalog/v1 document or LiteLLM's price file.
 
     Exits 1 when nothing could be written, 2 when the file cannot be read as either.
@@ -129,6 +132,7 @@ def import_command(file: str, dry_run: bool, mode: str, file_format: str, strict
                     reason=reason,
                     format=DocumentFormat(file_format.upper()),
                     strict=strict,
+                    new_models_enabled=enable_new,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
             )

@@ -44,6 +44,9 @@ class Loaders:
     pricing_at: DataLoader[tuple[int, datetime], Price | None] = field(
         default_factory=lambda: DataLoader(load_fn=price_series.prices_at)
     )
+    chat: DataLoader[int, dict[str, Any] | None] = field(
+        default_factory=lambda: DataLoader(load_fn=chat_loaders.chats_by_id)
+    )
     price_history: DataLoader[tuple[int, int], list[Price]] = field(
         default_factory=lambda: DataLoader(load_fn=price_series.latest_prices)
     )

@@ -24,12 +24,18 @@ from api.providers.queries import ProviderQueries
 from api.request_checks import RequestValues
 from api.scalars import SCALAR_OVERRIDES
 from api.sync.resolvers import SyncMutations, SyncQueries
+from api.usage.resolvers import UsageMutations, UsageQueries
 from api.users.queries import UserQueries
 
 __all__ = ["CatalogSchema", "build_schema", "schema"]
 
-Query = merge_types("Query", (UserQueries, ProviderQueries, CatalogQueries, ImportQueries, SyncQueries, ChatQueries))
-Mutation = merge_types("Mutation", (CatalogMutations, ImportMutations, ProviderMutations, SyncMutations, ChatMutations))
+Query = merge_types(
+    "Query", (UserQueries, ProviderQueries, CatalogQueries, ImportQueries, SyncQueries, ChatQueries, UsageQueries)
+)
+Mutation = merge_types(
+    "Mutation",
+    (CatalogMutations, ImportMutations, ProviderMutations, SyncMutations, ChatMutations, UsageMutations),
+)
 
 
 class CatalogSchema(strawberry.Schema):

@@ -42,6 +42,7 @@ __all__ = [
     "revert_model",
     "set_default_model",
     "set_model_enabled",
+    "set_models_enabled",
     "unlock_fields",
     "update_model",
 ]
@@ -172,6 +173,33 @@ async def set_model_enabled(
         row = await _locked_row(model_id)
         action = HistoryAction.ENABLED if enabled else HistoryAction.DISABLED
         return await _change(row, {"enabled": enabled}, action, by, reason)
+
+
+MAX_BULK = 500
+
+
+@retrying
+async def set_models_enabled(
+    model_ids: list[int], enabled: bool, *, by: AuthenticatedUser | None, reason: str | None = None
+) -> list[dict[str, Any]]:
+    """Switch many public models on or off at once: all or nothing, a version and a history row each."""
+    if len(model_ids) > MAX_BULK:
+        raise ValidationFailed.one("ids", f"at most {MAX_BULK} models at once; this asks for {len(model_ids):,}")
+    wanted = list(dict.fromkeys(model_ids))
+    async with transaction():
+        rows = {row["id"]: row for row in await writer.lock_models(wanted) if row["owner"] is None}
+        missing = [
+            FieldError(f"ids[{index}]", f"no model with id {model_id}")
+            for index, model_id in enumerate(model_ids)
+            if model_id not in rows
+        ]
+        if missing:
+            raise ValidationFailed(missing)
+        action = HistoryAction.ENABLED if enabled else HistoryAction.DISABLED
+        changes = [ModelChange(rows[model_id], {"enabled": enabled}) for model_id in wanted]
+        changed = await writer.update_models(changes, action, by=by, reason=reason)
+    by_id = {row["id"]: row for row in changed}
+    return [by_id[model_id] for model_id in model_ids]
 
 
 @retrying
