@@ -262,6 +262,13 @@ def _new_values(row: ImportRow, current: Mapping[str, Any] | None) -> dict[str, 
     values = dict(row.values)
     if current is not None and row.stated is not None:
         stated = {name: value for name, value in values.items() if name in row.stated}
+        if "capabilities" in stated:
+            # the row's vocabulary tags replace those it states; every other tag (an admin's own) stays
+            kept = [tag for tag in current["capabilities"] if tag not in row.stated_tags]
+            stated["capabilities"] = [
+                *stated["capabilities"],
+                *(tag for tag in kept if tag not in stated["capabilities"]),
+            ]
         values = without_locked(current, stated)
         values.setdefault("status", ModelStatus(current["status"]))
     if "enabled" not in values:
