@@ -72,7 +72,9 @@ out = []
 for case in json.load(sys.stdin):
     key, provider, given, output, cached, written, moment = case
     usage = Usage(
-        prompt_tokens=given + cached + written, completion_tokens=output, total_tokens=given + cached + written + output,
+        prompt_tokens=given + cached + written,
+        completion_tokens=output,
+        total_tokens=given + cached + written + output,
         prompt_tokens_details=PromptTokensDetailsWrapper(cached_tokens=cached, cache_creation_tokens=written),
         cache_creation_input_tokens=written, cache_read_input_tokens=cached,
     )
@@ -175,6 +177,16 @@ def agree(ours: Decimal | None, theirs: str) -> bool:
     return abs(ours - expected) <= max(Decimal("1e-12"), TOLERANCE * abs(expected))
 
 
+def _kind(case: Case, row: dict[str, Any]) -> str:
+    if case.write_tokens or case.cached_tokens:
+        return "cache reads/writes"
+    if case.input_tokens + case.cached_tokens + case.write_tokens > 100_000:
+        return "tier edge"
+    if "off_peak_pricing" in row:
+        return "window"
+    return "plain"
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--show", type=int, default=15, help="Disagreements to print.")
@@ -216,11 +228,17 @@ async def main() -> None:
     models_missed = Counter(case.key for case, _, _ in misses)
     print(f"LiteLLM's bundled file: {path.name}, {len(document):,} keys, {len(priced):,} chat models it prices")
     print(f"imported: {outcome.created:,} created, {len(outcome.skipped):,} rows skipped by the import's rules")
+    reasons = Counter(f"{problem.field}: {problem.message[:60]}" for problem in outcome.skipped)
+    for reason, count in reasons.most_common(6):
+        print(f"  skipped {count:>3} x {reason}")
     print(f"compared: {len(ids):,} models, {len(cases):,} cases (LiteLLM raised on {errors:,})")
     agreed = len(cases) - len(misses)
-    print(
-        f"agree: {agreed:,} of {len(cases):,} cases ({agreed / max(1, len(cases)):.2%}); models with a miss: {len(models_missed):,}"
-    )
+    share = agreed / max(1, len(cases))
+    print(f"agree: {agreed:,} of {len(cases):,} cases ({share:.2%}); models with a miss: {len(models_missed):,}")
+    by_provider = Counter(case.provider for case, _, _ in misses)
+    print("misses by provider: " + ", ".join(f"{name} {count}" for name, count in by_provider.most_common(12)))
+    kinds = Counter(_kind(case, priced[case.key]) for case, _, _ in misses)
+    print("misses by case: " + ", ".join(f"{name} {count}" for name, count in kinds.most_common()))
     for case, mine, other in misses[: options.show]:
         shape = f"in {case.input_tokens} out {case.output_tokens} cached {case.cached_tokens} write {case.write_tokens}"
         print(f"  {case.key} ({case.provider}) {shape} at {case.moment:%a %H:%M}: ours {mine} litellm {other}")

@@ -18,7 +18,13 @@ from api import clock
 from api.catalog.fields import CONTENT_FIELDS, LOCKABLE_FIELDS, PRICE_FIELDS, RATE_FIELDS, check_values
 from api.catalog.rules import change_problems, universal_id_problems
 from api.errors import FieldError, ValidationFailed
-from api.imports.litellm_prices import LiteLLMPriceProblem, litellm_tiers, litellm_windows, per_million
+from api.imports.litellm_prices import (
+    LiteLLMPriceProblem,
+    litellm_defaults,
+    litellm_tiers,
+    litellm_windows,
+    per_million,
+)
 from api.providers.rules import PROVIDER_KEY_RULE, display_name_problem, is_provider_key, validate_base_url
 from api.text import printable
 from domain.capabilities import CAPABILITIES
@@ -486,6 +492,8 @@ def _litellm_prices(entry: dict[str, Any], provider: str) -> tuple[dict[str, Any
         target: per_million(source, entry.get(source)) for source, target in LITELLM_PRICES.items()
     }
     stated = {target for source, target in LITELLM_PRICES.items() if source in entry}
+    defaults = litellm_defaults({name.removeprefix("pricing."): values[name] for name in RATE_FIELDS}, provider)
+    values.update({f"pricing.{name}": rate for name, rate in defaults.items()})
     base, tiers = litellm_tiers(entry, provider)
     if base is not None:
         values.update({f"pricing.{name}": rate for name, rate in base.items()})

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from api.scalars import decimal_text
 
-__all__ = ["LiteLLMPriceProblem", "litellm_tiers", "litellm_windows", "per_million", "rates_of"]
+__all__ = ["LiteLLMPriceProblem", "litellm_defaults", "litellm_tiers", "litellm_windows", "per_million", "rates_of"]
 
 PER_MILLION = Decimal(1_000_000)
 SIGNIFICANT = Context(prec=15)
@@ -37,6 +37,8 @@ RATE_KEYS = {
 }
 ABOVE = re.compile(rf"^({'|'.join(RATE_KEYS)})_above_(\d+)(k?)_tokens$")
 INCLUSIVE_THRESHOLDS = frozenset({"xai"})  # providers that bill the higher tier once the prompt reaches it
+# Fireworks bills cached input at half the input price where the file names no cache price (LiteLLM's rule too).
+DEFAULT_CACHE_READ_RATIO = {"fireworks_ai": Decimal("0.5")}
 DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
 SPAN = re.compile(r"^\s*([01][0-9]|2[0-3]):([0-5][0-9])\s*-\s*([01][0-9]|2[0-3]):([0-5][0-9])\s*$")
 DAY_MINUTES = 24 * 60
@@ -69,6 +71,18 @@ def per_million(source: str, value: Any) -> str | None:
 def rates_of(entry: Mapping[str, Any], where: str = "") -> dict[str, str | None]:
     """The four per-million rates an object of LiteLLM price keys states (None where it states none)."""
     return {name: per_million(f"{where}{key}", entry.get(key)) for key, name in RATE_KEYS.items()}
+
+
+def litellm_defaults(rates: dict[str, str | None], provider: str) -> dict[str, str | None]:
+    """The rates with what LiteLLM bills where a row is silent: a provider's cache-read ratio; no input price, 0."""
+    rates = dict(rates)
+    ratio = DEFAULT_CACHE_READ_RATIO.get(provider)
+    if ratio is not None and rates["cachedInputPerMillion"] is None and rates["inputPerMillion"] is not None:
+        rates["cachedInputPerMillion"] = decimal_text(Decimal(rates["inputPerMillion"]) * ratio)
+    if rates["inputPerMillion"] is None and rates["outputPerMillion"] is not None:
+        # a model that bills its input by the second or the image bills no input token (LiteLLM counts 0)
+        rates["inputPerMillion"] = "0"
+    return rates
 
 
 def _above_tiers(entry: Mapping[str, Any], provider: str) -> list[dict[str, Any]]:
