@@ -37,7 +37,7 @@ from tables.usage import UsageRecord
 
 __all__ = ["main"]
 
-RECORDS = 100_000
+RECORDS = int(os.environ.get("BENCH_USAGE_RECORDS", "100000"))
 BATCH = 1_000
 REPORT_RECORDS = 1_000_000
 BATCH_MUTATION = "mutation($inputs: [UsageInput!]!) { recordUsageBatch(inputs: $inputs) { id } }"
@@ -101,7 +101,7 @@ def generate_statement(user: int, model: int, start: datetime) -> str:
 
 
 async def plan(start: datetime, end: datetime) -> str:
-    statement = _statement(_key_expression(UsageGroupBy.DAY), "r.occurred_at >= {} AND r.occurred_at < {}")
+    statement = _statement(_key_expression(UsageGroupBy.DAY), "r.occurred_at >= {} AND r.occurred_at < {}", users=False)
     explain = "EXPLAIN " if is_postgres() else "EXPLAIN QUERY PLAN "
     rows = await UsageRecord.raw(explain + statement, start, end)
     lines = [str(row.get("QUERY PLAN") or row.get("detail") or row) for row in rows]

@@ -108,25 +108,42 @@ SUMS = (
     " SUM(r.cached_input_tokens) AS cached_input_tokens, SUM(r.cache_write_tokens) AS cache_write_tokens,"
     " SUM(r.cost) AS cost, SUM(CASE WHEN r.cost IS NULL THEN 1 ELSE 0 END) AS unpriced"
 )
+TOTALS = ", ".join(
+    f"SUM({name}) AS {name}"
+    for name in (
+        "requests",
+        "errors",
+        "input_tokens",
+        "output_tokens",
+        "cached_input_tokens",
+        "cache_write_tokens",
+        "cost",
+        "unpriced",
+    )
+)
 
 
-def _statement(key: str, where: str) -> str:
-    source = f'FROM usage_records r JOIN users u ON u.id = r."user" WHERE {where}'
-    if is_postgres():
-        return (
-            f"SELECT {key} AS k, {SUMS},"
-            " percentile_disc(0.5) WITHIN GROUP (ORDER BY r.latency_ms) AS p50,"
-            " percentile_disc(0.95) WITHIN GROUP (ORDER BY r.latency_ms) AS p95"
-            f" {source} GROUP BY 1"
-        )
+def _statement(key: str, where: str, *, users: bool) -> str:
+    """One pass over the records: sums per (bucket, latency), then per bucket and in total, with percentiles.
+
+    Grouping by latency as well gives each bucket's latency distribution in a few
+    thousand rows, from which the nearest-rank p50 and p95 are the first latencies
+    whose running count reaches 50% and 95%; the total is the same sums over every
+    bucket. The same SQL runs on SQLite and PostgreSQL.
+    """
+    join = ' JOIN users u ON u.id = r."user"' if users else ""
+    timed = "CASE WHEN l IS NULL THEN 0 ELSE requests END"
     return (
-        f"WITH base AS (SELECT {key} AS k, r.* {source}),"
-        f" sums AS (SELECT k, {SUMS} FROM base r GROUP BY k),"
-        " ranked AS (SELECT k, latency_ms, ROW_NUMBER() OVER (PARTITION BY k ORDER BY latency_ms) AS position,"
-        " COUNT(*) OVER (PARTITION BY k) AS n FROM base WHERE latency_ms IS NOT NULL),"
-        " pct AS (SELECT k, MIN(CASE WHEN position * 100 >= n * 50 THEN latency_ms END) AS p50,"
-        " MIN(CASE WHEN position * 100 >= n * 95 THEN latency_ms END) AS p95 FROM ranked GROUP BY k)"
-        " SELECT sums.*, pct.p50, pct.p95 FROM sums LEFT JOIN pct ON pct.k = sums.k"
+        f"WITH h AS (SELECT {key} AS k, r.latency_ms AS l, {SUMS} FROM usage_records r{join} WHERE {where}"
+        " GROUP BY 1, 2),"
+        " g AS (SELECT 0 AS t, h.* FROM h"
+        f" UNION ALL SELECT 1, 'total', l, {TOTALS} FROM h GROUP BY l),"
+        f" c AS (SELECT g.*, SUM({timed}) OVER (PARTITION BY t, k ORDER BY l ROWS UNBOUNDED PRECEDING) AS running,"
+        f" SUM({timed}) OVER (PARTITION BY t, k) AS timed FROM g)"
+        f" SELECT t, k, {TOTALS},"
+        " MIN(CASE WHEN l IS NOT NULL AND running * 100 >= timed * 50 THEN l END) AS p50,"
+        " MIN(CASE WHEN l IS NOT NULL AND running * 100 >= timed * 95 THEN l END) AS p95"
+        " FROM c GROUP BY t, k"
     )
 
 
@@ -178,11 +195,12 @@ async def usage_report(
     if group_by is UsageGroupBy.ENDPOINT:
         conditions.append("r.endpoint IS NOT NULL")  # usage of public models is no endpoint's
     where = " AND ".join(conditions)
-    rows = await UsageRecord.raw(_statement(_key_expression(group_by), where), *values)
-    totals = await UsageRecord.raw(_statement("'total'", where), *values)
-    buckets = [_bucket(str(row["k"]), row) for row in rows]
+    statement = _statement(_key_expression(group_by), where, users=group_by is UsageGroupBy.USER)
+    rows = await UsageRecord.raw(statement, *values)
+    buckets = [_bucket(str(row["k"]), row) for row in rows if not row["t"]]
     buckets.sort(key=lambda bucket: (-bucket.cost, bucket.key))
-    return Report(start, end, group_by, buckets, _bucket("total", totals[0] if totals else None))
+    total = next((row for row in rows if row["t"]), None)
+    return Report(start, end, group_by, buckets, _bucket("total", total))
 
 
 async def list_records(

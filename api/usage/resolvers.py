@@ -84,5 +84,6 @@ class UsageMutations:
 
     @strawberry.mutation(permission_classes=[IsSignedIn], description="Up to 1,000 records, all or nothing.")
     async def record_usage_batch(self, info: Info, inputs: list[UsageInput]) -> list[UsageRecordType]:
-        rows = await records.record_usage([each.to_entry() for each in inputs], by=require_user(info), batch=True)
+        entries = [each.to_entry() for each in inputs]
+        rows = await records.record_usage(entries, by=require_user(info), batch=True)
         return [UsageRecordType.from_row(row) for row in rows]
