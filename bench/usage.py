@@ -88,8 +88,8 @@ def generate_statement(user: int, model: int, start: datetime) -> str:
         success = "(i % 50 <> 0)"
         return (
             f"INSERT INTO usage_records ({columns}) SELECT {user}, {model}, 'openai:gpt-bench', 'openai',"
-            f" 'gen-' || i, 1000 + i % 5000, 200 + i % 700, i % 3 * 100, 0, 50 + (i * 7919) % 3000, {success},"
-            f" (1000 + i % 5000) * 2000000, {moment}, {moment} FROM {numbers}"
+            f" 'gen-' || i, 1000 + i % 5000, 200 + i % 700, i % 3 * 100, 0, 50 + (i::bigint * 7919) % 3000, {success},"
+            f" (1000 + i % 5000)::bigint * 2000000, {moment}, {moment} FROM {numbers}"
         )
     moment = f"strftime('%Y-%m-%d %H:%M:%S', {epoch} + i * {step}, 'unixepoch') || '+00:00'"
     return (

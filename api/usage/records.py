@@ -54,6 +54,29 @@ INSERT_COLUMNS = (
     "occurred_at",
     "recorded_at",
 )
+# The PostgreSQL types of those columns, for the arrays a batch is sent as (the window's JSON goes as text).
+POSTGRES_TYPES = (
+    "integer",
+    "integer",
+    "text",
+    "text",
+    "integer",
+    "integer",
+    "text",
+    "integer",
+    "integer",
+    "integer",
+    "integer",
+    "integer",
+    "boolean",
+    "text",
+    "bigint",
+    "integer",
+    "integer",
+    "text",
+    "timestamptz",
+    "timestamptz",
+)
 
 MAX_BATCH = 1000
 MAX_ERROR_CODE = 100
@@ -219,21 +242,24 @@ async def _insert(rows: Sequence[Mapping[str, Any]]) -> dict[tuple[int, str], in
     engine: Any = engine_finder()
     connection = engine.current_transaction.get().connection
     columns = ", ".join(f'"{column}"' for column in INSERT_COLUMNS)
-    postgres = is_postgres()
-    values = [_sql_value(row[column], postgres) for row in rows for column in INSERT_COLUMNS]
-    width = len(INSERT_COLUMNS)
-    if postgres:
-        groups = ("(" + ", ".join(f"${n * width + i + 1}" for i in range(width)) + ")" for n in range(len(rows)))
+    returning = ' ON CONFLICT ("user", request_id) DO NOTHING RETURNING id, "user", request_id'
+    if is_postgres():
+        # One array per column: the statement's text is the same for every batch, so it is prepared once.
+        arrays = [[_sql_value(row[column], True) for row in rows] for column in INSERT_COLUMNS]
+        unnest = ", ".join(f"${index + 1}::{kind}[]" for index, kind in enumerate(POSTGRES_TYPES))
+        names = [f"c{index + 1}" for index in range(len(INSERT_COLUMNS))]
+        picked = ", ".join(
+            f"{name}::json" if column == "window" else name for name, column in zip(names, INSERT_COLUMNS, strict=True)
+        )
+        statement = (
+            f"INSERT INTO usage_records ({columns}) SELECT {picked}"
+            f" FROM unnest({unnest}) AS v({', '.join(names)}){returning}"
+        )
+        found = await connection.fetch(statement, *arrays)
     else:
-        groups = ("(" + ", ".join("?" * width) + ")" for _ in rows)
-    statement = (
-        f"INSERT INTO usage_records ({columns}) VALUES {', '.join(groups)}"
-        ' ON CONFLICT ("user", request_id) DO NOTHING RETURNING id, "user", request_id'
-    )
-    if postgres:
-        found = await connection.fetch(statement, *values)
-    else:
-        cursor = await connection.execute(statement, values)
+        values = [_sql_value(row[column], False) for row in rows for column in INSERT_COLUMNS]
+        groups = ", ".join("(" + ", ".join("?" * len(INSERT_COLUMNS)) + ")" for _ in rows)
+        cursor = await connection.execute(f"INSERT INTO usage_records ({columns}) VALUES {groups}{returning}", values)
         found = await cursor.fetchall()
         await cursor.close()
     return {(row["user"], row["request_id"]): row["id"] for row in found}
