@@ -180,3 +180,63 @@ async def test_revert_writes_the_old_price_as_a_new_row_and_keeps_the_series(cli
     )
     assert data["revertModel"]["pricing"]["inputPerMillion"] == "2"
     assert [p["inputPerMillion"] for p in data["revertModel"]["priceHistory"]] == ["2", "5", "2"]
+
+
+async def test_prices_on_a_page_of_500_models_take_a_fixed_number_of_statements(client, admin_token, openai):
+    from api.database import count_statements
+    from tables.catalog import AiModel, Provider
+    from tables.prices import ModelPrice
+
+    await create_model(client, admin_token, pricing={"inputPerMillion": "1"})
+    query = """query($first: Int, $at: DateTime!) { models(first: $first) { nodes {
+        pricing { inputPerMillion tiers { minPromptTokens } } pricingAt(at: $at) { inputPerMillion }
+        priceHistory(first: 2) { inputPerMillion } } } }"""
+    at = iso(datetime.now(UTC))
+
+    async def statements(first):
+        with count_statements() as count:
+            await client.data(query, {"first": first, "at": at}, token=admin_token)
+        return count.statements
+
+    small = await statements(1)
+    provider = (await Provider.select(Provider.id).first())["id"]
+    rows = await AiModel.insert(
+        *(
+            AiModel(provider=provider, model_id=f"m{i}", universal_model_id=f"openai:m{i}", display_name="M")
+            for i in range(600)
+        )
+    ).returning(AiModel.id)
+    await ModelPrice.insert(*(ModelPrice(model=row["id"], input_price=1, version=1) for row in rows))
+    assert await statements(500) == small
+
+
+async def test_an_export_carries_scheduled_prices_and_an_import_schedules_them(client, admin_token, openai):
+    model = await create_model(client, admin_token, pricing={"inputPerMillion": "2"})
+    moment = (datetime.now(UTC) + timedelta(days=7)).replace(microsecond=0)
+    await client.data(
+        UPDATE,
+        {"id": model["id"], "input": {"pricing": {"inputPerMillion": "3", "effectiveFrom": iso(moment)}}},
+        token=admin_token,
+    )
+    document = (await client.data("{ exportCatalog }", token=admin_token))["exportCatalog"]
+    [scheduled] = document["models"][0]["scheduledPrices"]
+    assert scheduled["effectiveFrom"] == iso(moment) and scheduled["inputPerMillion"] == "3"
+    from tables.catalog import AiModel
+
+    await ModelHistory.delete(force=True)
+    await AiModel.delete(force=True)
+    result = await client.data(
+        "mutation($d: JSON!) { importModels(document: $d) { created errors { field message } } }",
+        {"d": document},
+        token=admin_token,
+    )
+    assert result["importModels"]["created"] == 1
+    again = (await client.data("{ exportCatalog }", token=admin_token))["exportCatalog"]
+    assert again["models"] == document["models"]
+    document["models"][0]["scheduledPrices"][0]["effectiveFrom"] = "2001-01-01T00:00:00Z"
+    body = await client.data(
+        "mutation($d: JSON!) { importModels(document: $d) { applied errors { field } } }",
+        {"d": document},
+        token=admin_token,
+    )
+    assert body["importModels"]["errors"] == [{"field": "scheduledPrices.0.effectiveFrom"}]

@@ -161,3 +161,35 @@ async def test_records_page_newest_first(client, member_token, model):
     assert [r["requestId"] for r in page] == ["n0", "n1"]
     rest = await client.data(RECORDS, {"first": 10, "after": page[-1]["cursor"]}, token=member_token)
     assert [r["requestId"] for r in rest["usageRecords"]] == ["n2", "n3", "n4"]
+
+
+async def test_a_record_pays_the_window_and_tier_in_force_when_it_happened(client, admin_token, member_token):
+    await add_provider(client, admin_token, "deepseek", "OPENAI_COMPATIBLE")
+    pricing = {
+        "inputPerMillion": "0.28",
+        "outputPerMillion": "0.42",
+        "tiers": [{"minPromptTokens": 100_000, "inputPerMillion": "0.5"}],
+        "windows": [
+            {"weekdays": [1, 2, 3, 4, 5, 6, 7], "startUtc": "00:00", "endUtc": "00:00", "outputPerMillion": "0.1"}
+        ],
+    }
+    model = await create_model(
+        client, admin_token, provider="deepseek", modelId="chat", displayName="C", pricing=pricing
+    )
+    data = await client.data(
+        BATCH.replace("id requestId cost", "requestId cost tierMinPromptTokens"),
+        {"inputs": [usage(model, "small"), usage(model, "long", inputTokens=100_000, outputTokens=0)]},
+        token=member_token,
+    )
+    small, long = data["recordUsageBatch"]
+    assert small["cost"] == "0.00029" and small["tierMinPromptTokens"] is None  # 1000 x 0.28 + 100 x 0.1
+    assert long["cost"] == "0.05" and long["tierMinPromptTokens"] == 100_000
+
+
+async def test_endpoint_reports_group_only_what_local_endpoints_served(client, admin_token, member_token, model):
+    await client.data(RECORD, {"input": usage(model, "e1")}, token=member_token)
+    await client.data(RECORD, {"input": usage(model, "e2")}, token=member_token)
+    await UsageRecord.update({UsageRecord.endpoint: 7}).where(UsageRecord.request_id == "e2")
+    window = {"from": iso(datetime.now(UTC) - timedelta(days=1)), "to": iso(datetime.now(UTC) + timedelta(hours=1))}
+    report = (await client.data(REPORT, {**window, "groupBy": "ENDPOINT"}, token=admin_token))["usage"]
+    assert [(b["key"], b["requests"]) for b in report["buckets"]] == [("7", 1)] and report["total"]["requests"] == 1
