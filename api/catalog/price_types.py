@@ -94,6 +94,11 @@ class Pricing:
         """The GraphQL form of a price row; None when it states no price (none, or cleared)."""
         if price is None or not price.is_priced:
             return None
+        return cls.of_row(price)
+
+    @classmethod
+    def of_row(cls, price: Price) -> Pricing:
+        """A row of the series as it is, a cleared price (every rate null) included."""
         return cls(
             input_per_million=price.rates.input,
             output_per_million=price.rates.output,

@@ -140,11 +140,7 @@ class AiModelType:
     @strawberry.field(description="Every price the model has had, newest effectiveFrom first, scheduled ones included.")
     async def price_history(self, info: Info, first: int | None = 20) -> list[Pricing]:
         key = (int(self.id), lookup.page_size(first, default=20))
-        prices = [Pricing.from_price(price) for price in await info.context.loaders.price_history.load(key)]
-        return [
-            price or Pricing(input_per_million=None, output_per_million=None, cached_input_per_million=None)
-            for price in prices
-        ]
+        return [Pricing.of_row(price) for price in await info.context.loaders.price_history.load(key)]
 
     @strawberry.field(description="The price in force at that moment; null when it had none.")
     async def pricing_at(self, info: Info, at: datetime) -> Pricing | None:
