@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from piccolo.columns.combination import WhereRaw
+from piccolo.engine import engine_finder
 
 from api.catalog.lookup import decode_cursor, encode_cursor, page_size
 from api.catalog.service import utc_moment
@@ -77,10 +78,9 @@ def _key_expression(group_by: UsageGroupBy) -> str:
         return "u.username"
     if group_by is UsageGroupBy.ENDPOINT:
         return "CAST(r.endpoint AS TEXT)"
-    # Timestamps are kept in UTC: on SQLite as text that starts with the UTC date.
-    return (
-        "to_char(r.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')" if is_postgres() else "substr(r.occurred_at, 1, 10)"
-    )
+    if is_postgres():
+        return "(r.occurred_at AT TIME ZONE 'UTC')::date"  # a date groups faster than its text; cast after
+    return "substr(r.occurred_at, 1, 10)"  # SQLite keeps timestamps as UTC text that starts with the date
 
 
 def visible_user(viewer: AuthenticatedUser, user_id: int | None) -> int | None:
@@ -108,19 +108,21 @@ SUMS = (
     " SUM(r.cached_input_tokens) AS cached_input_tokens, SUM(r.cache_write_tokens) AS cache_write_tokens,"
     " SUM(r.cost) AS cost, SUM(CASE WHEN r.cost IS NULL THEN 1 ELSE 0 END) AS unpriced"
 )
-TOTALS = ", ".join(
-    f"SUM({name}) AS {name}"
-    for name in (
-        "requests",
-        "errors",
-        "input_tokens",
-        "output_tokens",
-        "cached_input_tokens",
-        "cache_write_tokens",
-        "cost",
-        "unpriced",
-    )
+SUM_NAMES = (
+    "requests",
+    "errors",
+    "input_tokens",
+    "output_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "cost",
+    "unpriced",
 )
+TOTALS = ", ".join(f"SUM({name}) AS {name}" for name in SUM_NAMES)
+# PostgreSQL's default work_mem (4 MB) sends a month's grouping to disk; a report may use more, in its transaction.
+REPORT_WORK_MEM = "SET LOCAL work_mem = '64MB'"
+# Compiling this one statement costs PostgreSQL's JIT longer than running it.
+REPORT_NO_JIT = "SET LOCAL jit = off"
 
 
 def _statement(key: str, where: str, *, users: bool) -> str:
@@ -128,22 +130,24 @@ def _statement(key: str, where: str, *, users: bool) -> str:
 
     Grouping by latency as well gives each bucket's latency distribution in a few
     thousand rows, from which the nearest-rank p50 and p95 are the first latencies
-    whose running count reaches 50% and 95%; the total is the same sums over every
-    bucket. The same SQL runs on SQLite and PostgreSQL.
+    whose running count reaches 50% and 95%; the total (t = 1, no key) is the same
+    over every bucket. Buckets stay in the key's own type (a date sorts faster than
+    its text) until the end. The same SQL runs on SQLite and PostgreSQL.
     """
     join = ' JOIN users u ON u.id = r."user"' if users else ""
-    timed = "CASE WHEN l IS NULL THEN 0 ELSE requests END"
     return (
         f"WITH h AS (SELECT {key} AS k, r.latency_ms AS l, {SUMS} FROM usage_records r{join} WHERE {where}"
         " GROUP BY 1, 2),"
-        " g AS (SELECT 0 AS t, h.* FROM h"
-        f" UNION ALL SELECT 1, 'total', l, {TOTALS} FROM h GROUP BY l),"
-        f" c AS (SELECT g.*, SUM({timed}) OVER (PARTITION BY t, k ORDER BY l ROWS UNBOUNDED PRECEDING) AS running,"
-        f" SUM({timed}) OVER (PARTITION BY t, k) AS timed FROM g)"
-        f" SELECT t, k, {TOTALS},"
-        " MIN(CASE WHEN l IS NOT NULL AND running * 100 >= timed * 50 THEN l END) AS p50,"
-        " MIN(CASE WHEN l IS NOT NULL AND running * 100 >= timed * 95 THEN l END) AS p95"
-        " FROM c GROUP BY t, k"
+        f" sums AS (SELECT 0 AS t, k, {TOTALS} FROM h GROUP BY k UNION ALL SELECT 1, NULL, {TOTALS} FROM h),"
+        " lat AS (SELECT 0 AS t, k, l, requests AS n FROM h WHERE l IS NOT NULL"
+        " UNION ALL SELECT 1, NULL, l, SUM(requests) FROM h WHERE l IS NOT NULL GROUP BY l),"
+        " ranked AS (SELECT t, k, l, SUM(n) OVER (PARTITION BY t, k ORDER BY l ROWS UNBOUNDED PRECEDING) AS running,"
+        " SUM(n) OVER (PARTITION BY t, k) AS timed FROM lat),"
+        " pct AS (SELECT t, k, MIN(CASE WHEN running * 100 >= timed * 50 THEN l END) AS p50,"
+        " MIN(CASE WHEN running * 100 >= timed * 95 THEN l END) AS p95 FROM ranked GROUP BY t, k)"
+        f" SELECT sums.t, CAST(sums.k AS TEXT) AS k, {', '.join(f'sums.{name}' for name in SUM_NAMES)},"
+        " pct.p50, pct.p95 FROM sums LEFT JOIN pct ON pct.t = sums.t"
+        " AND (pct.k = sums.k OR (pct.k IS NULL AND sums.k IS NULL))"
     )
 
 
@@ -196,7 +200,14 @@ async def usage_report(
         conditions.append("r.endpoint IS NOT NULL")  # usage of public models is no endpoint's
     where = " AND ".join(conditions)
     statement = _statement(_key_expression(group_by), where, users=group_by is UsageGroupBy.USER)
-    rows = await UsageRecord.raw(statement, *values)
+    if is_postgres():
+        engine: Any = engine_finder()
+        async with engine.transaction():
+            await UsageRecord.raw(REPORT_WORK_MEM)
+            await UsageRecord.raw(REPORT_NO_JIT)
+            rows = await UsageRecord.raw(statement, *values)
+    else:
+        rows = await UsageRecord.raw(statement, *values)
     buckets = [_bucket(str(row["k"]), row) for row in rows if not row["t"]]
     buckets.sort(key=lambda bucket: (-bucket.cost, bucket.key))
     total = next((row for row in rows if row["t"]), None)
