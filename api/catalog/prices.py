@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation, localcontext
 from typing import Any
 
@@ -38,6 +38,7 @@ __all__ = [
     "check_tiers",
     "check_windows",
     "cost_of",
+    "next_boundary",
     "price",
     "window_at",
 ]
@@ -323,3 +324,31 @@ def cost_of(
         exact.prec = 60  # 2**31 tokens times a 20-digit price fits with room to spare: nothing rounds
         each, out, cached, write = (tokens * (rate or Decimal(0)) / MILLION for rate, tokens in parts)
     return Cost(each, out, cached, write, tier=tier, window=window, rates=rates)
+
+
+def next_boundary(series: Sequence[Price], after: datetime) -> datetime | None:
+    """The first moment after `after` at which what the series bills changes (a cached answer's expiry).
+
+    That is the next row's effectiveFrom, or a start or end of a discount window of
+    the row in force, whichever comes first; None when nothing changes again.
+    """
+    moment = after.astimezone(UTC)
+    later = [row.effective_from for row in series if row.effective_from is not None and row.effective_from > moment]
+    upcoming = min(later) if later else None
+    current = None
+    for row in series:  # oldest first
+        if row.effective_from is None or row.effective_from <= moment:
+            current = row
+    edges = []
+    for window in current.windows if current is not None else ():
+        for clock_text in (window["startUtc"], window["endUtc"]):
+            minutes = _minutes(clock_text, "window")
+            # the same time of day on each of the next eight days: a weekday set repeats weekly
+            day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+            for offset in range(8):
+                edge = day + timedelta(days=offset, minutes=minutes)
+                if edge > moment:
+                    edges.append(edge)
+                    break
+    candidates = [edge for edge in [upcoming, *edges] if edge is not None]
+    return min(candidates) if candidates else None
