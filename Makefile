@@ -38,8 +38,9 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Import, chat backfill, sync, endpoint health and read path benchmarks (bench/): SQLite, then PostgreSQL when
-# BENCH_POSTGRES_URL is set. They empty the catalog and chat tables of the database they run on.
+# Import, chat backfill, sync, endpoint health, read path and usage benchmarks (bench/): SQLite, then
+# PostgreSQL when BENCH_POSTGRES_URL is set; the LiteLLM cost check when LITELLM_PYTHON is set.
+# They empty the tables of the database they run on.
 bench: install
 	rm -f .bench.sqlite3 .bench.sqlite3-wal .bench.sqlite3-shm
 	env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/imports.py
@@ -47,9 +48,14 @@ bench: install
 	env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/sync.py
 	env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/health.py
 	env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/read_path.py
+	env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/usage.py
 	@if [ -n "$$BENCH_POSTGRES_URL" ]; then \
 		env DATABASE_URL="$$BENCH_POSTGRES_URL" $(BIN)/python bench/imports.py; \
 		env DATABASE_URL="$$BENCH_POSTGRES_URL" $(BIN)/python bench/backfill.py; \
 		env DATABASE_URL="$$BENCH_POSTGRES_URL" $(BIN)/python bench/sync.py; \
 		env DATABASE_URL="$$BENCH_POSTGRES_URL" $(BIN)/python bench/health.py; \
+		env DATABASE_URL="$$BENCH_POSTGRES_URL" $(BIN)/python bench/usage.py; \
 	else echo "(set BENCH_POSTGRES_URL=postgres://... to measure PostgreSQL too)"; fi
+	@if [ -n "$$LITELLM_PYTHON" ]; then \
+		env DATABASE_URL=sqlite:///.bench.sqlite3 $(BIN)/python bench/litellm_costs.py; \
+	else echo "(set LITELLM_PYTHON to a Python with the litellm package to check costs against LiteLLM)"; fi

@@ -19,12 +19,14 @@ from starlette.routing import Route, WebSocketRoute, request_response
 
 from api.access_log import AccessLog
 from api.auth import TokenBackend
+from api.catalog.price_series import next_catalog_boundary
 from api.config import Settings
 from api.database import close_pool, database_answers, migrations_pending, open_pool
 from api.endpoints.recheck import run_rechecks
 from api.endpoints.url_policy import UrlPolicy
 from api.graphql_app import CatalogGraphQL
 from api.limits import BodyLimit
+from api.live.boundaries import add_price_boundary
 from api.live.metrics import metrics
 from api.live.subscription import EventFollower
 from api.live.v1_models import V1Models
@@ -102,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     """The service; refuses to build (ConfigError) when production lacks a real secret key."""
     settings = settings or Settings.from_env()
     secrets = load_secret_box(settings)
+    add_price_boundary(next_catalog_boundary)  # no cached price outlives a scheduled price or a window edge
     graphql = CatalogGraphQL(build_schema(production=settings.production), settings=settings, secrets=secrets)
     middleware = [Middleware(RequestIdMiddleware), Middleware(AccessLog)]
     if settings.allowed_hosts:

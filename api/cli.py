@@ -18,6 +18,7 @@ from api.cli_catalog import register_catalog_commands
 from api.cli_chats import register_chat_commands
 from api.cli_endpoints import register_endpoint_commands
 from api.cli_sync import register_sync_commands
+from api.cli_usage import usage_command
 from api.config import Settings
 from api.database import migrate
 from api.imports.seed import seed_if_empty
@@ -157,3 +158,4 @@ register_catalog_commands(main)
 register_chat_commands(main)
 register_sync_commands(main)
 register_endpoint_commands(main)
+main.add_command(usage_command)

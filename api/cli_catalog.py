@@ -14,13 +14,15 @@ from rich.table import Column
 from rich.table import Table as RichTable
 
 from api.catalog import lookup
-from api.catalog.fields import json_value
+from api.catalog.fields import PRICE_FIELDS, json_value, values_of
+from api.catalog.price_series import with_prices
 from api.cli_base import after_migrate, err, fails_cleanly, run
 from api.errors import ValidationFailed
 from api.imports.document import DocumentFormat, RowProblem, load_document
 from api.imports.export import export_catalog
 from api.imports.seed import seed_catalog
 from api.imports.service import ImportMode, ImportOutcome, import_models
+from tables.catalog import Provider
 
 __all__ = ["register_catalog_commands"]
 
@@ -42,7 +44,7 @@ def seed() -> None:
 @fails_cleanly
 def models(provider: str | None, as_json: bool) -> None:
     """List the catalog's public models, by universalModelId."""
-    rows = run(after_migrate(lookup.all_models(lookup.ModelFilter(provider=provider))))
+    rows = run(after_migrate(_models_with_prices(provider)))
     if as_json:
         click.echo(json.dumps([_model_json(row) for row in rows], indent=2))
         return
@@ -63,33 +65,22 @@ def models(provider: str | None, as_json: bool) -> None:
     err.print(f"{len(rows)} models", highlight=False)
 
 
-MODEL_JSON_COLUMNS = (
-    "id",
-    "universal_model_id",
-    "model_id",
-    "display_name",
-    "description",
-    "context_window",
-    "max_output_tokens",
-    "supports_tools",
-    "supports_vision",
-    "capabilities",
-    "speed_tier",
-    "cost_tier",
-    "input_price",
-    "output_price",
-    "cached_input_price",
-    "status",
-    "enabled",
-    "is_available",
-    "is_default",
-    "locked_fields",
-    "version",
-)
+async def _models_with_prices(provider: str | None) -> list[dict[str, Any]]:
+    rows = await with_prices(await lookup.all_models(lookup.ModelFilter(provider=provider)))
+    keys = {row["id"]: row["key"] for row in await Provider.select(Provider.id, Provider.key)}
+    return [{**row, "provider_key": keys[row["provider"]]} for row in rows]
 
 
 def _model_json(row: dict[str, Any]) -> dict[str, Any]:
-    return {name: json_value(row[name]) for name in MODEL_JSON_COLUMNS}
+    """A model as GraphQL and the export name its fields (camelCase), with the price in force now."""
+    values = {name: json_value(value) for name, value in values_of(row).items()}
+    model: dict[str, Any] = {"id": str(row["id"]), "provider": row["provider_key"]}
+    model.update({name: value for name, value in values.items() if name not in PRICE_FIELDS})
+    model["pricing"] = {name.removeprefix("pricing."): values[name] for name in PRICE_FIELDS} | {
+        "effectiveFrom": json_value(row["price_effective_from"].isoformat()) if row["price_effective_from"] else None
+    }
+    model.update(isAvailable=row["is_available"], version=row["version"])
+    return model
 
 
 @click.command(name="export")
@@ -114,9 +105,12 @@ def export_command(provider: str | None, output: str | None) -> None:
 @click.option("--mode", type=click.Choice(["upsert", "create-only"]), default="upsert", show_default=True)
 @click.option("--format", "file_format", type=click.Choice(["auto", "modelcatalog", "litellm"]), default="auto")
 @click.option("--strict", is_flag=True, help="LiteLLM: refuse the whole file if any row breaks a rule.")
+@click.option("--enable-new", is_flag=True, help="LiteLLM: new models arrive enabled (by default they wait, disabled).")
 @click.option("--reason", help="Why, for the models' history.")
 @fails_cleanly
-def import_command(file: str, dry_run: bool, mode: str, file_format: str, strict: bool, reason: str | None) -> None:
+def import_command(
+    file: str, dry_run: bool, mode: str, file_format: str, strict: bool, enable_new: bool, reason: str | None
+) -> None:
     """Import a modelcatalog/v1 document or LiteLLM's price file.
 
     Exits 1 when nothing could be written, 2 when the file cannot be read as either.
@@ -138,6 +132,7 @@ def import_command(file: str, dry_run: bool, mode: str, file_format: str, strict
                     reason=reason,
                     format=DocumentFormat(file_format.upper()),
                     strict=strict,
+                    new_models_enabled=enable_new,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
                 )
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from starlette.requests import HTTPConnection
@@ -11,7 +12,8 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info as StrawberryInfo
 
 from api.audit.service import latest_entries
-from api.catalog import lookup
+from api.catalog import lookup, price_series
+from api.catalog.prices import Price
 from api.chats import loaders as chat_loaders
 from api.config import Settings
 from api.endpoints import loaders as endpoint_loaders
@@ -26,6 +28,11 @@ if TYPE_CHECKING:
 __all__ = ["Context", "Info", "Loaders"]
 
 
+async def _prices_now(model_ids: list[int]) -> list[Price | None]:
+    found = await price_series.prices_in_force(model_ids)
+    return [found.get(model_id) for model_id in model_ids]
+
+
 @dataclass
 class Loaders:
     """Batch loaders, built for each request so nothing is cached across callers."""
@@ -38,6 +45,17 @@ class Loaders:
         default_factory=lambda: DataLoader(load_fn=lookup.latest_history)
     )
     chat_count: DataLoader[int, int] = field(default_factory=lambda: DataLoader(load_fn=lookup.chat_counts))
+    # "now" is read when the batch runs, so a scheduled price shows from its moment on
+    pricing_now: DataLoader[int, Price | None] = field(default_factory=lambda: DataLoader(load_fn=_prices_now))
+    pricing_at: DataLoader[tuple[int, datetime], Price | None] = field(
+        default_factory=lambda: DataLoader(load_fn=price_series.prices_at)
+    )
+    chat: DataLoader[int, dict[str, Any] | None] = field(
+        default_factory=lambda: DataLoader(load_fn=chat_loaders.chats_by_id)
+    )
+    price_history: DataLoader[tuple[int, int], list[Price]] = field(
+        default_factory=lambda: DataLoader(load_fn=price_series.latest_prices)
+    )
     user: DataLoader[int, AuthenticatedUser | None] = field(default_factory=lambda: DataLoader(load_fn=users_by_id))
     visible_model: DataLoader[tuple[int, AuthenticatedUser], dict[str, Any] | None] = field(
         default_factory=lambda: DataLoader(load_fn=chat_loaders.visible_models)

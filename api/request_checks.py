@@ -45,13 +45,15 @@ __all__ = ["MAX_VARIABLE_NESTING", "RequestValues", "ValueFreeValuesOfCorrectTyp
 
 GRAPHQL_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]{0,63}$")
 MAX_VARIABLE_NESTING = 32  # lists and objects inside one another; an import document needs about six
+# One search in C, not a Python test per character: a usage batch or an import carries megabytes of text.
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def bad_text(text: str) -> str | None:
     """What makes the text unstorable (a NUL, a lone surrogate), or None."""
     if "\x00" in text:
         return "no NUL characters"
-    if any("\ud800" <= char <= "\udfff" for char in text):
+    if LONE_SURROGATE.search(text):
         return "no lone surrogates (invalid Unicode)"
     return None
 

@@ -27,6 +27,7 @@ from api.providers.queries import ProviderQueries
 from api.request_checks import RequestValues
 from api.scalars import SCALAR_OVERRIDES
 from api.sync.resolvers import SyncMutations, SyncQueries
+from api.usage.resolvers import UsageMutations, UsageQueries
 from api.users.queries import UserQueries
 
 __all__ = ["CatalogSchema", "build_schema", "schema"]
@@ -42,12 +43,21 @@ Query = merge_types(
         ChatQueries,
         EndpointQueries,
         LiveQueries,
+        UsageQueries,
     ),
 )
 Subscription = merge_types("Subscription", (LiveSubscriptions,))
 Mutation = merge_types(
     "Mutation",
-    (CatalogMutations, ImportMutations, ProviderMutations, SyncMutations, ChatMutations, EndpointMutations),
+    (
+        CatalogMutations,
+        ImportMutations,
+        ProviderMutations,
+        SyncMutations,
+        ChatMutations,
+        EndpointMutations,
+        UsageMutations,
+    ),
 )
 
 

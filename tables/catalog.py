@@ -7,7 +7,6 @@ from piccolo.columns import (
     Boolean,
     ForeignKey,
     Integer,
-    Numeric,
     OnDelete,
     Serial,
     Text,
@@ -61,9 +60,7 @@ class AiModel(Table, tablename="ai_models"):
     capabilities = JSON(default=[])
     speed_tier = Varchar(length=16, choices=SpeedTier, null=True, default=None)
     cost_tier = Varchar(length=16, choices=CostTier, null=True, default=None)
-    input_price = Numeric(digits=PRICE_DIGITS, null=True, default=None)
-    output_price = Numeric(digits=PRICE_DIGITS, null=True, default=None)
-    cached_input_price = Numeric(digits=PRICE_DIGITS, null=True, default=None)
+    # Prices live in model_prices (tables/prices.py), a dated series per model.
     status = Varchar(length=16, choices=ModelStatus, default=ModelStatus.ACTIVE.value, index=True)
     enabled = Boolean(default=True, index=True)
     is_available = Boolean(default=True, index=True)
@@ -89,11 +86,6 @@ class AiModel(Table, tablename="ai_models"):
     context_window_in_bounds = Check("context_window IS NULL OR (context_window >= 1 AND context_window <= 100000000)")
     max_output_in_bounds = Check(
         "max_output_tokens IS NULL OR (max_output_tokens >= 1 AND max_output_tokens <= 100000000)"
-    )
-    prices_in_bounds = Check(
-        "(input_price IS NULL OR (input_price >= 0 AND input_price <= 10000))"
-        " AND (output_price IS NULL OR (output_price >= 0 AND output_price <= 10000))"
-        " AND (cached_input_price IS NULL OR (cached_input_price >= 0 AND cached_input_price <= 10000))"
     )
     version_is_positive = Check("version >= 1")
 

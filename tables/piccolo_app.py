@@ -10,7 +10,9 @@ from tables.catalog import AiModel, ModelHistory, Provider
 from tables.chats import Agent, AgentModel, Chat
 from tables.endpoints import AuditLog, EndpointShare, LocalEndpoint
 from tables.live import CatalogEvent, CatalogRevision, PersistedQuery
+from tables.prices import ModelPrice
 from tables.sync import Lease, SyncRun
+from tables.usage import UsageRecord
 from tables.users import ApiToken, User
 
 __all__ = ["ALL_TABLES", "APP_CONFIG"]
@@ -33,6 +35,8 @@ ALL_TABLES = [
     CatalogRevision,
     CatalogEvent,
     PersistedQuery,
+    ModelPrice,
+    UsageRecord,
 ]
 
 APP_CONFIG = AppConfig(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.catalog.price_series import prices_in_force
+from tables.catalog import AiModel
 from tests.graphql import GraphQLClient
 
-__all__ = ["CREATE", "MODEL_FIELDS", "add_provider", "create_model", "model_row"]
+__all__ = ["CREATE", "MODEL_FIELDS", "add_provider", "create_model", "model_row", "price_now"]
 
 MODEL_FIELDS = """
     id universalModelId modelId displayName description contextWindow maxOutputTokens
@@ -54,4 +56,22 @@ def model_row(**fields: Any) -> dict[str, Any]:
         "costTier": "MEDIUM",
         "pricing": {"inputPerMillion": "2.5", "outputPerMillion": "10", "cachedInputPerMillion": "1.25"},
         **fields,
+    }
+
+
+async def price_now(universal_model_id: str) -> dict[str, Any]:
+    """The price in force now of a model, as stored: its model_prices row's rates (empty when it has none)."""
+    row = await AiModel.select(AiModel.id).where(AiModel.universal_model_id == universal_model_id).first()
+    assert row is not None, universal_model_id
+    price = (await prices_in_force([row["id"]])).get(row["id"])
+    if price is None:
+        return {}
+    rates = price.rates
+    return {
+        "input_price": rates.input,
+        "output_price": rates.output,
+        "cached_input_price": rates.cached_input,
+        "cache_write_price": rates.cache_write,
+        "tiers": list(price.tiers),
+        "windows": list(price.windows),
     }

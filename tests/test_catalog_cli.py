@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from tables.catalog import AiModel, ModelHistory
+from tests.catalog import price_now
 from tests.commands import cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -30,9 +31,10 @@ async def test_seeded_facts_are_within_bounds_and_priced_per_million():
     assert cli("seed").returncode == 0
     rows = await AiModel.select().output(load_json=True)
     assert all(row["display_name"] and row["model_id"] for row in rows)
-    assert sum(1 for row in rows if row["context_window"]) >= 40
-    ollama = [row for row in rows if row["universal_model_id"].startswith("ollama:")]
-    assert ollama and all(row["input_price"] == 0 for row in ollama)
+    assert [row["universal_model_id"] for row in rows if not row["context_window"]] == []
+    ollama = [row["universal_model_id"] for row in rows if row["universal_model_id"].startswith("ollama:")]
+    prices = [(await price_now(universal))["input_price"] for universal in ollama]
+    assert ollama and all(price == 0 for price in prices)
 
 
 async def test_models_lists_the_catalog_as_a_table_or_json():
@@ -42,8 +44,12 @@ async def test_models_lists_the_catalog_as_a_table_or_json():
     assert "anthropic:" in table.stdout and "openai:" not in table.stdout
     listed = cli("models", "--json", "--provider", "openai")
     models = json.loads(listed.stdout)
-    assert models and all(model["universal_model_id"].startswith("openai:") for model in models)
-    assert isinstance(models[0]["input_price"], str) and models[0]["version"] == 1
+    assert models and all(model["universalModelId"].startswith("openai:") for model in models)
+    first = models[0]
+    assert isinstance(first["pricing"]["inputPerMillion"], str) and first["version"] == 1
+    assert first["provider"] == "openai" and {"contextWindow", "supportsTools", "isDefault", "lockedFields"} <= set(
+        first
+    )
     assert json.loads(cli("models", "--json", "--provider", "nobody").stdout) == []
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from tables.catalog import AiModel, ModelHistory
 from tables.chats import Chat
+from tables.prices import ModelPrice
 from tables.users import User
 from tests.catalog import CREATE, MODEL_FIELDS, add_provider, create_model, model_row
 from tests.graphql import codes
@@ -354,7 +355,7 @@ async def test_a_price_that_cannot_be_stored_exactly_is_refused(client, admin_to
 async def test_fifteen_digit_prices_round_trip_exactly(client, admin_token, openai):
     model = await create_model(client, admin_token, pricing={"inputPerMillion": "1234.56789012345"})
     assert model["pricing"]["inputPerMillion"] == "1234.56789012345"
-    row = await AiModel.select(AiModel.input_price).first()
+    row = await ModelPrice.select(ModelPrice.input_price).first()
     assert str(row["input_price"].normalize()) == "1234.56789012345"
 
 

@@ -68,15 +68,16 @@ def test_only_the_writer_writes_model_rows():
     assert writers == ["catalog/writer.py"]
 
 
-async def test_a_bulk_insert_takes_three_statements_per_batch_of_500(provider_id):
+async def test_a_bulk_insert_takes_four_statements_per_batch_of_500(provider_id):
     bob, _ = await users.create_user("bob", Role.MEMBER)
     with count_statements() as count:
         async with transaction():
             rows = await writer.insert_models(
                 new_models(provider_id, 1200, owner_id=bob.id), HistoryAction.CREATED, by=None, reason="discovered"
             )
-    # insert, read back, history, for each of 3 batches; then the revision, its event (and NOTIFY on PostgreSQL)
-    assert count.statements == 3 * 3 + REVISION_STATEMENTS
+    # insert, read back, the first prices, history, for each of 3 batches; then the revision, its event
+    # (and NOTIFY on PostgreSQL)
+    assert count.statements == 3 * 4 + REVISION_STATEMENTS
     assert [row["universal_model_id"] for row in rows] == [f"ollama:m{i:04}" for i in range(1200)]
     assert {(row["version"], row["owner"], row["config"]["name"] == row["model_id"]) for row in rows} == {
         (1, bob.id, True)

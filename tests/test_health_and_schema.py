@@ -37,6 +37,11 @@ def test_schema_graphql_is_what_the_code_exports():
     assert committed == schema.as_str() + "\n", "schema.graphql is stale: run `make schema`"
 
 
+# SQLite cannot drop a column a CHECK constraint names: the prices ai_models had before model_prices stay there,
+# emptied (PostgreSQL drops them).
+RETIRED_ON_SQLITE = {"ai_models": {"input_price", "output_price", "cached_input_price"}} if not is_postgres() else {}
+
+
 async def test_migrations_build_every_table_with_its_columns():
     engine = engine_finder()
     assert engine is not None
@@ -48,7 +53,8 @@ async def test_migrations_build_every_table_with_its_columns():
             )
         else:
             rows = await engine.run_ddl(f"SELECT name FROM pragma_table_info('{name}')")
-        assert {row["name"] for row in rows} == {c._meta.db_column_name for c in table._meta.columns}, name
+        columns = {row["name"] for row in rows} - RETIRED_ON_SQLITE.get(name, set())
+        assert columns == {c._meta.db_column_name for c in table._meta.columns}, name
 
 
 async def test_the_database_refuses_a_second_default_model():

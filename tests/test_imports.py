@@ -11,7 +11,7 @@ import pytest
 
 from api.imports.seed import SEED_FILE
 from tables.catalog import AiModel, ModelHistory, Provider
-from tests.catalog import add_provider, create_model, model_row
+from tests.catalog import add_provider, create_model, model_row, price_now
 from tests.graphql import codes
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -19,9 +19,9 @@ LITELLM = json.loads((FIXTURES / "litellm_prices.json").read_text())
 
 IMPORT = """
 mutation($document: JSON!, $mode: ImportMode, $dryRun: Boolean, $reason: String, $format: ImportFormat,
-         $strict: Boolean) {
+         $strict: Boolean, $newModelsEnabled: Boolean) {
   importModels(document: $document, mode: $mode, dryRun: $dryRun, reason: $reason, format: $format,
-               strict: $strict) {
+               strict: $strict, newModelsEnabled: $newModelsEnabled) {
     applied format created updated unchanged kept providersCreated notChat
     errors { index universalModelId sourceKey field message }
     skipped { index universalModelId sourceKey field message }
@@ -58,6 +58,7 @@ async def test_export_import_into_an_empty_catalog_and_export_again_gives_the_sa
     await AiModel.delete(force=True)
     await Provider.delete(force=True)
     again = await run_import(client, admin_token, first)
+    assert again["errors"] == []
     assert again["created"] == len(first["models"]) and again["providersCreated"] == len(first["providers"])
     second = (await client.data(EXPORT, token=admin_token))["exportCatalog"]
     assert second["models"] == first["models"] and second["providers"] == first["providers"]
@@ -76,7 +77,11 @@ async def test_export_writes_decimals_as_strings_and_never_a_key(client, admin_t
         "inputPerMillion": "0.000125",
         "outputPerMillion": None,
         "cachedInputPerMillion": None,
+        "cacheWritePerMillion": None,
+        "tiers": [],
+        "windows": [],
     }
+    assert document["models"][0]["scheduledPrices"] == [] and document["models"][0]["isDefault"] is False
     filtered = (await client.data(EXPORT, {"filter": {"provider": "nobody"}}, token=admin_token))["exportCatalog"]
     assert filtered["models"] == [] and filtered["providers"] == []
     assert codes(await client(EXPORT, token=member_token)) == ["FORBIDDEN"]  # a bulk read is an admin's
@@ -281,15 +286,16 @@ async def test_litellm_chat_rows_are_mapped_exactly_and_traps_are_skipped(client
 
     gpt = await AiModel.select().where(AiModel.universal_model_id == "openai:gpt-4o").output(load_json=True).first()
     assert gpt["model_id"] == "gpt-4o" and gpt["context_window"] == 128000 and gpt["max_output_tokens"] == 16384
-    assert (gpt["input_price"], gpt["output_price"], gpt["cached_input_price"]) == (
+    gpt_price = await price_now("openai:gpt-4o")
+    assert (gpt_price["input_price"], gpt_price["output_price"], gpt_price["cached_input_price"]) == (
         Decimal("2.5"),
         Decimal("10"),
         Decimal("1.25"),
     )
     assert gpt["supports_tools"] is True and gpt["supports_vision"] is True
     assert "json" in gpt["capabilities"] and "function_calling" not in gpt["capabilities"]
-    groq = await AiModel.select().where(AiModel.universal_model_id == "groq:llama-3.3-70b-versatile").first()
-    assert groq["input_price"] == Decimal("0.59") and groq["output_price"] == Decimal("0.79")  # not 0.7899999...
+    groq_price = await price_now("groq:llama-3.3-70b-versatile")
+    assert groq_price["input_price"] == Decimal("0.59") and groq_price["output_price"] == Decimal("0.79")  # not 0.79999
     reasoning = (
         await AiModel.select()
         .where(AiModel.universal_model_id == "anthropic:claude-4-sonnet-20250514")
@@ -297,17 +303,18 @@ async def test_litellm_chat_rows_are_mapped_exactly_and_traps_are_skipped(client
         .first()
     )
     assert "thinking" in reasoning["capabilities"]
-    floats = await AiModel.select().where(AiModel.universal_model_id == "gemini:gemini-1.5-pro").first()
+    floats = await AiModel.select().where(AiModel.universal_model_id == "google:gemini-1.5-pro").first()
     assert floats["context_window"] == 2097152 and floats["max_output_tokens"] == 8192
     assert floats["status"] == "ARCHIVED" and floats["enabled"] is False  # its deprecation date has passed
     future = await AiModel.select().where(AiModel.universal_model_id == "xai:grok-3").first()
-    assert future["status"] == "ACTIVE" and future["enabled"] is True
+    assert future["status"] == "ACTIVE" and future["enabled"] is False  # a new model of the file waits for an admin
     routed = (
         await AiModel.select().where(AiModel.universal_model_id == "openrouter:anthropic/claude-3.5-sonnet").first()
     )
     assert routed["model_id"] == "anthropic/claude-3.5-sonnet"
     kinds = {row["key"]: row["kind"] for row in await Provider.select(Provider.key, Provider.kind)}
-    assert kinds["gemini"] == "GOOGLE" and kinds["openai"] == "OPENAI" and kinds["azure"] == "OPENAI_COMPATIBLE"
+    assert "gemini" not in kinds and kinds["google"] == "GOOGLE"  # the first-party Gemini API is one provider
+    assert kinds["openai"] == "OPENAI" and kinds["azure"] == "OPENAI_COMPATIBLE"
     assert kinds["ollama"] == "OLLAMA" and kinds["deepseek"] == "OPENAI_COMPATIBLE"
     history = await ModelHistory.select().where(ModelHistory.model == gpt["id"]).first()
     assert history["action"] == "IMPORTED" and history["reason"] == "leaving LiteLLM"
@@ -342,7 +349,7 @@ async def test_litellm_prices_update_an_existing_model(client, admin_token):
     result = await run_import(client, admin_token, LITELLM)
     assert result["updated"] == 1
     row = await AiModel.select().where(AiModel.universal_model_id == "openai:gpt-4o").first()
-    assert row["input_price"] == Decimal("2.5") and row["version"] == 2
+    assert (await price_now("openai:gpt-4o"))["input_price"] == Decimal("2.5") and row["version"] == 2
 
 
 async def test_a_litellm_file_sent_as_text_is_read_too(client, admin_token):
@@ -414,4 +421,139 @@ async def test_litellm_changes_only_what_it_states_and_never_restores_or_overrid
     row = await AiModel.select().where(AiModel.id == int(model["id"])).first()
     assert row["status"] == "ARCHIVED"  # an admin archived it; a price file does not restore it
     assert row["display_name"] == "GPT-4o" and row["description"] == "Kept" and row["context_window"] == 128000
-    assert row["input_price"] == Decimal("3") and row["output_price"] == Decimal("12")  # locked by a person
+    price = await price_now("openai:gpt-4o")
+    assert price["input_price"] == Decimal("3") and price["output_price"] == Decimal("12")  # locked by a person
+
+
+async def test_litellm_tags_join_the_vocabulary_and_leave_an_admins_own_tags(client, admin_token):
+    await add_provider(client, admin_token)
+    await create_model(client, admin_token, **model_row(capabilities=["tools", "vision", "house-favourite"]))
+    row = {
+        "mode": "chat",
+        "litellm_provider": "openai",
+        "supports_function_calling": True,
+        "supports_vision": True,
+        "supports_prompt_caching": True,
+        "supports_pdf_input": True,
+        "supports_native_streaming": True,
+        "supports_response_schema": False,
+    }
+    await run_import(client, admin_token, {"gpt-4o": row})
+    model = await AiModel.select().where(AiModel.universal_model_id == "openai:gpt-4o").output(load_json=True).first()
+    assert model["capabilities"] == ["tools", "vision", "caching", "pdf", "house-favourite"]
+    found = await client.data('{ models(filter: {capability: "tools"}) { totalCount } }', token=admin_token)
+    assert found["models"]["totalCount"] == 1
+
+
+async def test_litellm_gemini_rows_update_the_google_models(client, admin_token):
+    await add_provider(client, admin_token, "google", "GOOGLE")
+    await create_model(client, admin_token, provider="google", modelId="gemini-3.5-flash", displayName="Gemini")
+    row = {
+        "mode": "chat",
+        "litellm_provider": "gemini",
+        "input_cost_per_token": 3e-07,
+        "output_cost_per_token": 2.5e-06,
+    }
+    result = await run_import(client, admin_token, {"gemini/gemini-3.5-flash": row})
+    assert (result["created"], result["updated"]) == (0, 1)
+    assert (await price_now("google:gemini-3.5-flash"))["input_price"] == Decimal("0.3")
+
+
+async def test_litellm_float_residue_rounds_to_fifteen_digits(client, admin_token):
+    row = {"mode": "chat", "litellm_provider": "openai", "input_cost_per_token": 4.0000000000000003e-07}
+    result = await run_import(client, admin_token, {"gpt-x": row})
+    assert result["skipped"] == [] and result["created"] == 1
+    assert (await price_now("openai:gpt-x"))["input_price"] == Decimal("0.4")
+
+
+async def test_litellm_tiers_cache_writes_and_off_peak_windows(client, admin_token, member_token):
+    document = {
+        "claude-long": {
+            "mode": "chat",
+            "litellm_provider": "anthropic",
+            "input_cost_per_token": 3e-06,
+            "output_cost_per_token": 1.5e-05,
+            "cache_read_input_token_cost": 3e-07,
+            "cache_creation_input_token_cost": 3.75e-06,
+            "input_cost_per_token_above_200k_tokens": 6e-06,
+            "output_cost_per_token_above_200k_tokens": 2.25e-05,
+            "input_cost_per_token_above_200k_tokens_priority": 9e-06,
+        },
+        "dashscope/qwen-plus": {
+            "mode": "chat",
+            "litellm_provider": "dashscope",
+            "tiered_pricing": [
+                {"input_cost_per_token": 4e-07, "output_cost_per_token": 1.2e-06, "range": [0, 256000.0]},
+                {"input_cost_per_token": 1.2e-06, "output_cost_per_token": 3.6e-06, "range": [256000.0, 1000000.0]},
+            ],
+        },
+        "deepseek-flash": {
+            "mode": "chat",
+            "litellm_provider": "deepseek",
+            "input_cost_per_token": 3e-07,
+            "output_cost_per_token": 1.2e-06,
+            "off_peak_pricing": {
+                "input_cost_per_token": 1.5e-07,
+                "windows": [{"hours_utc": ["16:30-00:30"], "weekdays": [1, 2, 3, 4, 5]}],
+            },
+        },
+    }
+    result = await run_import(client, admin_token, document, newModelsEnabled=True)
+    assert result["created"] == 3 and result["skipped"] == []
+    claude = await price_now("anthropic:claude-long")
+    assert claude["cache_write_price"] == Decimal("3.75")
+    assert claude["tiers"] == [
+        {
+            "minPromptTokens": 200001,
+            "inputPerMillion": "6",
+            "outputPerMillion": "22.5",
+            "cachedInputPerMillion": None,
+            "cacheWritePerMillion": None,
+        }
+    ]
+    qwen = await price_now("dashscope:qwen-plus")
+    assert qwen["input_price"] == Decimal("0.4") and qwen["tiers"][0]["minPromptTokens"] == 256001
+    assert qwen["tiers"][0]["cachedInputPerMillion"] == "1.2"  # a range's cache reads cost its own input price
+    deepseek = await price_now("deepseek:deepseek-flash")
+    assert [(w["weekdays"], w["startUtc"], w["endUtc"]) for w in deepseek["windows"]] == [
+        ([1, 2, 3, 4, 5], "16:30", "00:00"),
+        ([1, 2, 3, 4, 5], "00:00", "00:30"),
+    ]
+    model = await AiModel.select(AiModel.id, AiModel.enabled).where(AiModel.universal_model_id == "dashscope:qwen-plus")
+    assert model[0]["enabled"] is True  # newModelsEnabled
+    estimate = await client.data(
+        "query($id: ID!) { estimateCost(modelId: $id, inputTokens: 256001, outputTokens: 0) { totalCost } }",
+        {"id": str(model[0]["id"])},
+        token=member_token,
+    )
+    assert estimate["estimateCost"]["totalCost"] == "0.3072012"
+
+
+async def test_set_models_enabled_switches_many_at_once_all_or_nothing(client, admin_token):
+    await run_import(client, admin_token, LITELLM)
+    rows = await AiModel.select(AiModel.id, AiModel.status).order_by(AiModel.id)
+    active = [str(row["id"]) for row in rows if row["status"] == "ACTIVE"][:3]
+    archived = next(str(row["id"]) for row in rows if row["status"] == "ARCHIVED")
+    mutation = "mutation($ids: [ID!]!) { setModelsEnabled(ids: $ids, enabled: true) { id enabled version } }"
+    body = await client(mutation, {"ids": [*active, archived]}, token=admin_token)
+    assert codes(body) == ["VALIDATION_FAILED"]  # an archived model cannot be enabled
+    assert await AiModel.count().where(AiModel.enabled.eq(True)) == 0
+    data = await client.data(mutation, {"ids": active}, token=admin_token)
+    assert [m["enabled"] for m in data["setModelsEnabled"]] == [True] * 3
+    assert all(m["version"] == 2 for m in data["setModelsEnabled"])
+    body = await client(mutation, {"ids": [active[0]] * 501}, token=admin_token)
+    assert body["errors"][0]["extensions"]["fields"][0]["field"] == "ids"
+
+
+async def test_an_export_names_its_default_and_locks_and_an_import_restores_them(client, admin_token):
+    await add_provider(client, admin_token)
+    model = await create_model(client, admin_token, **model_row())
+    await client.data("mutation($id: ID!) { setDefaultModel(id: $id) { id } }", {"id": model["id"]}, token=admin_token)
+    document = (await client.data(EXPORT, token=admin_token))["exportCatalog"]
+    assert document["models"][0]["isDefault"] is True
+    assert document["models"][0]["lockedFields"] == []
+    await ModelHistory.delete(force=True)
+    await AiModel.delete(force=True)
+    await run_import(client, admin_token, document)
+    default = await client.data("{ defaultModel { universalModelId } }", token=admin_token)
+    assert default["defaultModel"]["universalModelId"] == "openai:gpt-4o"

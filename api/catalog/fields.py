@@ -10,9 +10,10 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
+from api.catalog.prices import PriceProblem, check_tiers, check_windows, price
 from api.errors import FieldError, ValidationFailed
 from api.scalars import decimal_text
 from api.text import identifier_problem, name_problem, printable, prose_problem
@@ -20,45 +21,42 @@ from domain.choices import CostTier, ModelStatus, SpeedTier
 
 __all__ = [
     "CONTENT_FIELDS",
+    "EFFECTIVE_FROM",
     "FIELD_COLUMNS",
     "LOCKABLE_FIELDS",
     "MAX_CONTEXT",
     "MAX_ID",
     "MAX_NAME",
-    "MAX_PRICE",
     "MAX_REASON",
+    "MODEL_COLUMNS",
     "PRICE_FIELDS",
+    "RATE_FIELDS",
     "check_values",
     "clean_reason",
     "json_value",
     "plain_decimal",
-    "price",
     "values_of",
 ]
 
 MAX_CONTEXT = 100_000_000
-MAX_PRICE = Decimal(10_000)
-PRICE_PLACES = 12  # the columns' scale: Numeric(20, 12)
-# SQLite keeps a NUMERIC value as a double, exact to 15 significant digits; more would change silently.
-PRICE_DIGITS = 15
 MAX_NAME = 200
 MAX_ID = 256
 MAX_DESCRIPTION = 10_000
 MAX_CAPABILITIES = 64
 MAX_REASON = 1000
 CAPABILITY = re.compile(r"[a-z0-9][a-z0-9_.:-]{0,63}")  # used with fullmatch: `$` lets a trailing newline in
-# A price written as text: ASCII digits, one optional dot, an optional minus (to be told it is negative) and an
-# optional exponent ("1e-6" is exact and unambiguous; the bounds judge the number it makes). Python's Decimal
-# also reads "1_000", " 1.5 " and other scripts' digits; a price written so was not meant for a machine.
-PRICE_TEXT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-NOT_FINITE = frozenset({"nan", "snan", "inf", "infinity"})
-PRICE_RULE = "a decimal number of US dollars per million tokens"
 
-PRICE_FIELDS = {
+# The price in force, by field name, and the keys a row read with its price (price_series.with_prices) holds it
+# under: the four rates, the tiers and the discount windows (canonical JSON lists, see prices.py).
+RATE_FIELDS = {
     "pricing.inputPerMillion": "input_price",
     "pricing.outputPerMillion": "output_price",
     "pricing.cachedInputPerMillion": "cached_input_price",
+    "pricing.cacheWritePerMillion": "cache_write_price",
 }
+PRICE_FIELDS = {**RATE_FIELDS, "pricing.tiers": "price_tiers", "pricing.windows": "price_windows"}
+# Not a field of a model: when a price change takes effect (a later moment schedules it).
+EFFECTIVE_FROM = "pricing.effectiveFrom"
 
 # What describes a model: what a person edits, sync owns, import carries and revert restores.
 CONTENT_FIELDS = {
@@ -85,6 +83,8 @@ FIELD_COLUMNS = {
     "isDefault": "is_default",
     "lockedFields": "locked_fields",
 }
+# The fields stored on ai_models itself (the prices are a series of their own).
+MODEL_COLUMNS = {name: column for name, column in FIELD_COLUMNS.items() if name not in PRICE_FIELDS}
 
 _ENUMS: dict[str, type[enum.StrEnum]] = {"speedTier": SpeedTier, "costTier": CostTier, "status": ModelStatus}
 
@@ -97,7 +97,7 @@ def plain_decimal(value: Decimal) -> Decimal:
 def values_of(row: Mapping[str, Any]) -> dict[str, Any]:
     """A model row's values keyed by field name, in the form check_values returns."""
     values = {name: row[column] for name, column in FIELD_COLUMNS.items()}
-    for name in PRICE_FIELDS:
+    for name in RATE_FIELDS:
         if values[name] is not None:
             values[name] = plain_decimal(Decimal(values[name]))
     return values
@@ -133,6 +133,8 @@ def check_values(values: Mapping[str, Any]) -> tuple[dict[str, Any], list[FieldE
     for name, value in values.items():
         try:
             clean[name] = _clean(name, value)
+        except PriceProblem as problem:
+            problems.append(FieldError(f"{name}.{problem.path}", str(problem)))
         except ValueError as problem:
             problems.append(FieldError(name, str(problem)))
     return clean, problems
@@ -157,8 +159,12 @@ def _clean(name: str, value: Any) -> Any:
         return _capabilities(value)
     if name in _ENUMS:
         return _choice(value, _ENUMS[name], nullable=name != "status")
-    if name in PRICE_FIELDS:
+    if name in RATE_FIELDS:
         return price(value)
+    if name == "pricing.tiers":
+        return check_tiers([] if value is None else value)
+    if name == "pricing.windows":
+        return check_windows([] if value is None else value)
     raise ValueError("not a field of a model")
 
 
@@ -223,52 +229,3 @@ def _choice(value: Any, kind: type[enum.StrEnum], *, nullable: bool) -> enum.Str
         return kind(value)
     except ValueError:
         raise ValueError("one of " + ", ".join(member.value for member in kind)) from None
-
-
-def price(value: Any) -> Decimal | None:
-    """A price in USD per million tokens, exact, within the bounds; ValueError otherwise."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        raise ValueError(PRICE_RULE)
-    if isinstance(value, Decimal):
-        number = value
-    else:
-        # A float goes through its shortest decimal text: 0.15, never 0.1499999...
-        number = _price_text(repr(value) if isinstance(value, float) else str(value))
-    if not number.is_finite():
-        raise ValueError("a finite number")
-    if not 0 <= number <= MAX_PRICE:
-        raise ValueError(f"between 0 and {MAX_PRICE:,} US dollars per million tokens")
-    significant, places = _digits(number)
-    if places > PRICE_PLACES:
-        raise ValueError(f"at most {PRICE_PLACES} decimal places")
-    if significant > PRICE_DIGITS:
-        raise ValueError(f"at most {PRICE_DIGITS} significant digits")
-    return plain_decimal(number)
-
-
-def _price_text(text: str) -> Decimal:
-    if PRICE_TEXT.fullmatch(text):
-        try:
-            return Decimal(text)
-        except InvalidOperation:  # an exponent beyond what a decimal holds: far too small or far too large
-            tiny = "e-" in text.lower()
-            bound = f"at most {PRICE_PLACES} decimal places" if tiny else f"at most {MAX_PRICE:,} US dollars"
-            raise ValueError(bound) from None
-    if text.lower().lstrip("+-") in NOT_FINITE:
-        raise ValueError("a finite number")
-    raise ValueError(f'{PRICE_RULE}, written plainly: ASCII digits and one optional dot, such as "2.5"')
-
-
-def _digits(number: Decimal) -> tuple[int, int]:
-    """Significant digits and decimal places, read from the digits themselves (nothing rounds)."""
-    _, digits, exponent = number.as_tuple()
-    assert isinstance(exponent, int)  # finite numbers only
-    kept = list(digits)
-    while len(kept) > 1 and kept[-1] == 0:
-        kept.pop()
-        exponent += 1
-    if kept == [0]:
-        return 1, 0
-    return len(kept), max(0, -exponent)

@@ -66,6 +66,7 @@ class ModelFilter:
     capability: str | None = None
     search: str | None = None
     has_chats: bool | None = None
+    min_context_window: int | None = None
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,8 @@ def _filter_where(model_filter: ModelFilter, viewer: AuthenticatedUser | None) -
                 pattern,
             )
         )
+    if f.min_context_window is not None:
+        where.append(AiModel.context_window >= f.min_context_window)
     if f.has_chats is not None:
         chats = "EXISTS (SELECT 1 FROM chats WHERE chats.ai_model = ai_models.id)"
         where.append(WhereRaw(chats if f.has_chats else f"NOT {chats}"))

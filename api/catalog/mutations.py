@@ -63,6 +63,16 @@ class CatalogMutations:
         row = await service.set_model_enabled(model_id_of(id), enabled, by=require_admin(info), reason=reason)
         return AiModelType.from_row(row)
 
+    @strawberry.mutation(
+        permission_classes=[IsAdmin], description="Switch up to 500 models on or off: all or nothing, history each."
+    )
+    async def set_models_enabled(
+        self, info: Info, ids: list[strawberry.ID], enabled: bool, reason: str | None = None
+    ) -> list[AiModelType]:
+        keys = [model_id_of(model_id, f"ids[{index}]") for index, model_id in enumerate(ids)]
+        rows = await service.set_models_enabled(keys, enabled, by=require_admin(info), reason=reason)
+        return [AiModelType.from_row(row) for row in rows]
+
     @strawberry.mutation(permission_classes=[IsAdmin], description="Archive (and disable) a model.")
     async def archive_model(self, info: Info, id: strawberry.ID, reason: str | None = None) -> AiModelType:
         row = await service.archive_model(model_id_of(id), by=require_admin(info), reason=reason)

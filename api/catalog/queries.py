@@ -98,11 +98,27 @@ class CatalogQueries:
         return HistoryConnection.from_page(page)
 
     @strawberry.field(
-        permission_classes=[IsSignedIn], description="What the tokens cost at the model's prices, in USD."
+        permission_classes=[IsSignedIn],
+        description="What the tokens cost at the price in force at `at` (default now), in USD.",
     )
     async def estimate_cost(
-        self, info: Info, model_id: strawberry.ID, input_tokens: int, output_tokens: int
+        self,
+        info: Info,
+        model_id: strawberry.ID,
+        input_tokens: int,
+        output_tokens: int,
+        cached_input_tokens: int | None = 0,
+        cache_write_tokens: int | None = 0,
+        at: datetime | None = None,
     ) -> CostEstimateType:
         key = model_id_of(model_id, "modelId")
-        estimate = await service.estimate_cost(key, input_tokens, output_tokens, viewer=require_user(info))
+        estimate = await service.estimate_cost(
+            key,
+            input_tokens,
+            output_tokens,
+            viewer=require_user(info),
+            cached_input_tokens=cached_input_tokens or 0,
+            cache_write_tokens=cache_write_tokens or 0,
+            at=at,
+        )
         return CostEstimateType.from_estimate(estimate)

@@ -12,13 +12,12 @@ from strawberry.scalars import JSON
 from strawberry.utils.str_converters import to_camel_case
 
 from api.catalog import lookup
-from api.catalog.fields import values_of
+from api.catalog.price_types import PriceTierType, PriceWindowType, Pricing, PricingInput, pricing_values
 from api.catalog.rules import is_selectable
-from api.catalog.service import CostEstimate
+from api.catalog.service import CostEstimate, utc_moment
 from api.context import Info
 from api.enums import CostTier, HistoryAction, ModelStatus, SpeedTier
 from api.providers.types import ProviderType
-from api.scalars import DecimalText
 from api.users.types import UserType, load_user
 
 if TYPE_CHECKING:
@@ -39,13 +38,6 @@ __all__ = [
     "UpdateModelInput",
     "input_values",
 ]
-
-
-@strawberry.type
-class Pricing:
-    input_per_million: Decimal | None
-    output_per_million: Decimal | None
-    cached_input_per_million: Decimal | None
 
 
 @strawberry.type
@@ -114,9 +106,6 @@ class AiModelType:
     )
     speed_tier: SpeedTier | None
     cost_tier: CostTier | None
-    pricing: Pricing | None = strawberry.field(
-        description="US dollars per million tokens; null when no price is known."
-    )
     status: ModelStatus = strawberry.field(description="The provider's lifecycle; managed by sync.")
     enabled: bool = strawberry.field(description="The admin's switch; an ARCHIVED model cannot be enabled.")
     is_available: bool = strawberry.field(description="Runtime availability, refreshed from providers.")
@@ -163,14 +152,22 @@ class AiModelType:
     async def chat_count(self, info: Info) -> int:
         return await info.context.loaders.chat_count.load(int(self.id))
 
+    @strawberry.field(description="The price in force now (US dollars per million tokens); null when none is.")
+    async def pricing(self, info: Info) -> Pricing | None:
+        return Pricing.from_price(await info.context.loaders.pricing_now.load(int(self.id)))
+
+    @strawberry.field(description="Every price the model has had, newest effectiveFrom first, scheduled ones included.")
+    async def price_history(self, info: Info, first: int | None = 20) -> list[Pricing]:
+        key = (int(self.id), lookup.page_size(first, default=20))
+        return [Pricing.of_row(price) for price in await info.context.loaders.price_history.load(key)]
+
+    @strawberry.field(description="The price in force at that moment; null when it had none.")
+    async def pricing_at(self, info: Info, at: datetime) -> Pricing | None:
+        moment = utc_moment("at", at)
+        return Pricing.from_price(await info.context.loaders.pricing_at.load((int(self.id), moment)))
+
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AiModelType:
-        values = values_of(row)
-        prices = {
-            "input_per_million": values["pricing.inputPerMillion"],
-            "output_per_million": values["pricing.outputPerMillion"],
-            "cached_input_per_million": values["pricing.cachedInputPerMillion"],
-        }
         return cls(
             id=strawberry.ID(str(row["id"])),
             universal_model_id=row["universal_model_id"],
@@ -184,7 +181,6 @@ class AiModelType:
             capabilities=list(row["capabilities"]),
             speed_tier=SpeedTier(row["speed_tier"]) if row["speed_tier"] else None,
             cost_tier=CostTier(row["cost_tier"]) if row["cost_tier"] else None,
-            pricing=Pricing(**prices) if any(price is not None for price in prices.values()) else None,
             status=ModelStatus(row["status"]),
             enabled=row["enabled"],
             is_available=row["is_available"],
@@ -246,17 +242,38 @@ class CostEstimateType:
     output_cost: Decimal
     total_cost: Decimal
     currency: str = strawberry.field(description='"USD".')
+    cached_input_tokens: int
+    cache_write_tokens: int
+    cached_input_cost: Decimal = strawberry.field(description="At cachedInputPerMillion, else the input price.")
+    cache_write_cost: Decimal = strawberry.field(description="At cacheWritePerMillion, else the input price.")
+    priced_at: datetime = strawberry.field(description="The moment whose price was used.")
+    tier: PriceTierType | None = strawberry.field(
+        description="The tier that applied; null for a flat price or a prompt below the first tier."
+    )
+    window: PriceWindowType | None = strawberry.field(
+        description="The discount window that applied; null outside every window."
+    )
+    pricing: Pricing | None = strawberry.field(description="The price that was used.")
 
     @classmethod
     def from_estimate(cls, estimate: CostEstimate) -> CostEstimateType:
+        cost = estimate.cost
         return cls(
             model=AiModelType.from_row(estimate.model),
             input_tokens=estimate.input_tokens,
             output_tokens=estimate.output_tokens,
-            input_cost=estimate.input_cost,
-            output_cost=estimate.output_cost,
-            total_cost=estimate.total_cost,
+            input_cost=cost.input_cost,
+            output_cost=cost.output_cost,
+            total_cost=cost.total,
             currency="USD",
+            cached_input_tokens=estimate.cached_input_tokens,
+            cache_write_tokens=estimate.cache_write_tokens,
+            cached_input_cost=cost.cached_input_cost,
+            cache_write_cost=cost.cache_write_cost,
+            priced_at=estimate.priced_at,
+            tier=PriceTierType.from_json(cost.tier) if cost.tier else None,
+            window=PriceWindowType.from_json(cost.window) if cost.window else None,
+            pricing=Pricing.from_price(estimate.price),
         )
 
 
@@ -276,16 +293,12 @@ class ModelFilterInput:
     has_chats: bool | None = strawberry.field(
         default=None, description="true: models that chats still reference (to plan a migration off an archived model)."
     )
+    min_context_window: int | None = strawberry.field(
+        default=None, description="Models whose context window holds at least this many tokens."
+    )
 
     def to_filter(self) -> lookup.ModelFilter:
         return lookup.ModelFilter(**vars(self))  # the same fields, by the same names
-
-
-@strawberry.input
-class PricingInput:
-    input_per_million: DecimalText | None = strawberry.UNSET
-    output_per_million: DecimalText | None = strawberry.UNSET
-    cached_input_per_million: DecimalText | None = strawberry.UNSET
 
 
 @strawberry.input
@@ -333,8 +346,7 @@ def input_values(given: CreateModelInput | UpdateModelInput, *, nulls_are_defaul
         if value is strawberry.UNSET or (value is None and nulls_are_defaults):
             continue
         if name == "pricing":
-            prices = vars(value) if value is not None else dict.fromkeys(vars(PricingInput()), None)
-            values.update({f"pricing.{to_camel_case(k)}": v for k, v in prices.items() if v is not strawberry.UNSET})
+            values.update(pricing_values(value))
         else:
             values[to_camel_case(name)] = value
     return values

@@ -1,8 +1,9 @@
 """The one writer of `ai_models` rows: every change to a model, single or bulk, from every path.
 
 It checks the rules (rules.py), bumps the version by exactly one, keeps the
-lifecycle columns and writes one history row per change, in the caller's
-transaction and in a few statements per BATCH rows. A caller reads the rows it
+lifecycle columns, writes a model_prices row for every price change (effective
+now, or at the later moment that schedules it) and one history row per change,
+in the caller's transaction and in a few statements per BATCH rows. A caller reads the rows it
 changes in that transaction first, locked: lock_models locks them in the one
 global order (by id), so two bulk writers never wait on each other in a circle.
 """
@@ -17,8 +18,20 @@ from typing import Any, TypeVar
 
 from piccolo.columns.combination import WhereRaw
 
-from api.catalog.fields import FIELD_COLUMNS, LOCKABLE_FIELDS, clean_reason, values_of
+from api.catalog import price_series
+from api.catalog.fields import (
+    EFFECTIVE_FROM,
+    LOCKABLE_FIELDS,
+    MODEL_COLUMNS,
+    PRICE_FIELDS,
+    RATE_FIELDS,
+    clean_reason,
+    json_value,
+    values_of,
+)
 from api.catalog.history import HistoryRow, field_changes, write_history
+from api.catalog.price_series import NewPrice
+from api.catalog.prices import Rates
 from api.catalog.rules import change_problems, without_locked
 from api.database import Contended, for_update, serialize
 from api.errors import FieldError, NotFound, ValidationFailed
@@ -50,11 +63,14 @@ BATCH = 500
 SYNC_FIELDS = frozenset({*LOCKABLE_FIELDS, "modelId", "universalModelId"})
 # Every column an update rewrites: all of them but the key and the creation time.
 UPDATED_COLUMNS = [column for column in AiModel._meta.columns if column._meta.name not in ("id", "created_at")]
+TABLE_COLUMNS = frozenset(column._meta.name for column in AiModel._meta.columns)
 # The version the caller read is the one in the table: anything else means the row moved under a caller that
 # did not lock it, and nothing of the batch is written.
 UNMOVED = WhereRaw("ai_models.version + 1 = excluded.version")
 
 T = TypeVar("T")
+# values_of reads a whole model row; for a bare price the model's own fields are left empty.
+_NO_MODEL = dict.fromkeys(MODEL_COLUMNS.values())
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,9 @@ class NewModel:
     config: Mapping[str, Any] | None = None  # the provider's raw record
     owner_id: int | None = None  # the user whose local endpoint serves it; None: a public model
     endpoint_id: int | None = None  # the local endpoint it was discovered on (owner_id is that endpoint's owner)
+    prices_from: datetime | None = None  # a later moment schedules its first price; None: since it was added
+    # Later prices already announced (an export's scheduledPrices): (moment, price values by field name).
+    scheduled: Sequence[tuple[datetime, Mapping[str, Any]]] = ()
 
 
 @dataclass(frozen=True)
@@ -75,6 +94,7 @@ class ModelChange:
     row: Mapping[str, Any]
     values: Mapping[str, Any]
     config: Mapping[str, Any] | None = None  # replaces the raw record when the change writes
+    prices_from: datetime | None = None  # a later moment schedules the price change; None: now
 
 
 def _now() -> datetime:
@@ -87,10 +107,29 @@ def _batches(items: Sequence[T]) -> Iterable[Sequence[T]]:
 
 
 def _columns(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Field values keyed by column name, as piccolo writes them."""
+    """The ai_models field values keyed by column name, as piccolo writes them (prices are a series of their own)."""
     return {
-        FIELD_COLUMNS[name]: value.value if isinstance(value, enum.Enum) else value for name, value in values.items()
+        MODEL_COLUMNS[name]: value.value if isinstance(value, enum.Enum) else value
+        for name, value in values.items()
+        if name in MODEL_COLUMNS
     }
+
+
+def _price_of(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in values.items() if name in PRICE_FIELDS}
+
+
+def _new_price(model_id: int, moment: datetime | None, values: Mapping[str, Any], version: int) -> NewPrice:
+    """The whole price that price field values (a full set, by field name) make."""
+    rates = Rates(*(values.get(name) for name in RATE_FIELDS))
+    return NewPrice(
+        model_id, moment, rates, values.get("pricing.tiers") or [], values.get("pricing.windows") or [], version
+    )
+
+
+def _stored(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Only what ai_models holds of a row read with its price."""
+    return {name: value for name, value in row.items() if name in TABLE_COLUMNS}
 
 
 def _status(values: Mapping[str, Any], default: str) -> ModelStatus:
@@ -132,7 +171,7 @@ async def lock_models(ids: Iterable[int]) -> list[dict[str, Any]]:
     for batch in _batches(ordered):
         query = AiModel.select().where(AiModel.id.is_in(list(batch))).order_by(AiModel.id).output(load_json=True)
         rows += await for_update(query)
-    return rows
+    return await price_series.with_prices(rows)
 
 
 async def lock_models_where(*where: Any) -> list[dict[str, Any]]:
@@ -168,10 +207,34 @@ async def insert_models(
         rows = await AiModel.select().where(AiModel.id.is_in(ids)).output(load_json=True)
         by_universal = {row["universal_model_id"]: row for row in rows}
         ordered = [by_universal[values["universalModelId"]] for _, values in batch]
-        await write_history([_created_entry(row, action, by, reason) for row in ordered])
+        prices = [
+            price
+            for (model, values), row in zip(batch, ordered, strict=True)
+            for price in _first_prices(row, model, values)
+        ]
+        await price_series.insert_prices(prices)
+        await price_series.with_prices(ordered)
+        await write_history(
+            [
+                _created_entry(row, model, values, action, by, reason)
+                for (model, values), row in zip(batch, ordered, strict=True)
+            ]
+        )
         stored += ordered
     await record_model_rows(stored)
     return stored
+
+
+def _first_prices(row: Mapping[str, Any], model: NewModel, values: Mapping[str, Any]) -> list[NewPrice]:
+    """The price rows a new model starts with: its price (if it has one) and the later ones announced."""
+    prices = []
+    price = _price_of(values)
+    full = {name: price.get(name) for name in PRICE_FIELDS}
+    if any(value not in (None, []) for value in full.values()):
+        prices.append(_new_price(row["id"], model.prices_from, full, 1))
+    for moment, later in model.scheduled:
+        prices.append(_new_price(row["id"], moment, {name: later.get(name) for name in PRICE_FIELDS}, 1))
+    return prices
 
 
 def _new_columns(model: NewModel, values: Mapping[str, Any], now: datetime) -> dict[str, Any]:
@@ -190,10 +253,30 @@ def _new_columns(model: NewModel, values: Mapping[str, Any], now: datetime) -> d
 
 
 def _created_entry(
-    row: Mapping[str, Any], action: HistoryAction, by: AuthenticatedUser | None, reason: str | None
+    row: Mapping[str, Any],
+    model: NewModel,
+    given: Mapping[str, Any],
+    action: HistoryAction,
+    by: AuthenticatedUser | None,
+    reason: str | None,
 ) -> HistoryRow:
-    values = {name: value for name, value in values_of(row).items() if name != "lockedFields"}
-    return HistoryRow(row["id"], row["universal_model_id"], 1, action, field_changes({}, values), by, reason)
+    values = {name: value for name, value in values_of(row).items() if name not in ("lockedFields", *PRICE_FIELDS)}
+    changes = field_changes({}, {**values, **_price_of(given)})
+    if model.prices_from is not None and _price_of(given):
+        changes.append({"field": EFFECTIVE_FROM, "oldValue": None, "newValue": _moment_json(model.prices_from)})
+    for moment, later in model.scheduled:
+        changes.append({"field": "pricing.scheduled", "oldValue": None, "newValue": _scheduled_json(moment, later)})
+    return HistoryRow(row["id"], row["universal_model_id"], 1, action, changes, by, reason)
+
+
+def _moment_json(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _scheduled_json(moment: datetime, values: Mapping[str, Any]) -> dict[str, Any]:
+    return {"effectiveFrom": _moment_json(moment)} | {
+        name.removeprefix("pricing."): json_value(values.get(name)) for name in PRICE_FIELDS
+    }
 
 
 async def update_models(
@@ -216,9 +299,20 @@ async def update_models(
     after: list[dict[str, Any]] = []
     pending: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
     problems: list[tuple[str, FieldError]] = []
+    prices: list[NewPrice] = []
+    scheduled = await _scheduled_series([change for change in changes if change.prices_from is not None])
     for change in changes:
         values = _archived_means_disabled(change.row, change.values)
-        diffs = field_changes(values_of(change.row), values)
+        current = values_of(change.row)
+        price = _price_of(values)
+        moment = change.prices_from
+        # The price a change starts from: the one in force at its moment (a scheduled one, perhaps).
+        before = current if moment is None else scheduled.get((change.row["id"], moment), current)
+        price_diffs = field_changes(before, price)
+        other = {name: value for name, value in values.items() if name not in PRICE_FIELDS}
+        diffs = field_changes(current, other) + price_diffs
+        if price_diffs and moment is not None:
+            diffs.append({"field": EFFECTIVE_FROM, "oldValue": None, "newValue": _moment_json(moment)})
         if not diffs:
             after.append(dict(change.row))
             continue
@@ -232,11 +326,19 @@ async def update_models(
         }
         if change.config is not None:
             row["config"] = dict(change.config)
+        if price_diffs:
+            full = {name: before.get(name) for name in PRICE_FIELDS} | price
+            prices.append(_new_price(row["id"], moment or now, full, row["version"]))
+            if moment is None:
+                row.update(price_series.price_values(None) | _row_price(prices[-1]))
         pending.append((row, diffs))
         after.append(row)
     _raise_problems(problems, len(changes) > 1)
+    await price_series.delete_scheduled(
+        [(p.model_id, p.effective_from) for p in prices if p.effective_from is not None and p.effective_from != now]
+    )
     for batch in _batches(pending):
-        await _rewrite([row for row, _ in batch])
+        await _rewrite([_stored(row) for row, _ in batch])
         await write_history(
             [
                 HistoryRow(row["id"], row["universal_model_id"], row["version"], action, d, by, reason)
@@ -245,7 +347,32 @@ async def update_models(
         )
     if pending:
         await record_model_rows([row for row, _ in pending])
+    await price_series.insert_prices(prices)
     return after
+
+
+def _row_price(price: NewPrice) -> dict[str, Any]:
+    """The keys with_prices gives a row, for a price just written effective now."""
+    return {
+        "input_price": price.rates.input,
+        "output_price": price.rates.output,
+        "cached_input_price": price.rates.cached_input,
+        "cache_write_price": price.rates.cache_write,
+        "price_tiers": list(price.tiers),
+        "price_windows": list(price.windows),
+        "price_effective_from": price.effective_from,
+    }
+
+
+async def _scheduled_series(changes: Sequence[ModelChange]) -> dict[tuple[int, datetime], dict[str, Any]]:
+    """For each scheduled change: the price field values in force at its moment, before the change."""
+    series = await price_series.series_of(change.row["id"] for change in changes)
+    found = {}
+    for change in changes:
+        assert change.prices_from is not None
+        price = price_series.in_force(series.get(change.row["id"], []), change.prices_from)
+        found[(change.row["id"], change.prices_from)] = values_of(price_series.price_values(price) | _NO_MODEL)
+    return found
 
 
 async def _rewrite(rows: Sequence[Mapping[str, Any]]) -> None:

@@ -12,9 +12,9 @@ from typing import Any
 from api.catalog.rules import visible_where
 from api.users.service import AuthenticatedUser
 from tables.catalog import AiModel
-from tables.chats import Agent, AgentModel
+from tables.chats import Agent, AgentModel, Chat
 
-__all__ = ["agent_models", "agents_by_id", "visible_models"]
+__all__ = ["agent_models", "agents_by_id", "chats_by_id", "visible_models"]
 
 ViewerKey = tuple[int, AuthenticatedUser]
 
@@ -33,6 +33,13 @@ async def visible_models(keys: list[ViewerKey]) -> list[dict[str, Any] | None]:
         rows = await AiModel.select().where(AiModel.id.is_in(list(ids)), visible_where(viewer)).output(load_json=True)
         found.update({(row["id"], viewer): row for row in rows})
     return [found.get(key) for key in keys]
+
+
+async def chats_by_id(ids: list[int]) -> list[dict[str, Any] | None]:
+    """The chat rows, in the order asked; None for an id that has none (callers check the owner)."""
+    rows = await Chat.select().where(Chat.id.is_in(ids)) if ids else []
+    by_id = {row["id"]: row for row in rows}
+    return [by_id.get(chat_id) for chat_id in ids]
 
 
 async def agents_by_id(ids: list[int]) -> list[dict[str, Any] | None]:

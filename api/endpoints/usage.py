@@ -1,4 +1,4 @@
-"""An endpoint's lastUsedAt, which follows its models' use (chats now; usage records when they land)."""
+"""An endpoint's lastUsedAt, which follows its models' use: in chats and in recorded usage."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from api.database import transaction
 from tables.catalog import AiModel
 from tables.endpoints import LocalEndpoint
 
-__all__ = ["note_model_use"]
+__all__ = ["note_endpoints_used", "note_model_use"]
 
 
 async def note_model_use(model_id: int, at: datetime | None = None) -> None:
@@ -21,4 +21,14 @@ async def note_model_use(model_id: int, at: datetime | None = None) -> None:
     async with transaction():
         await LocalEndpoint.update({LocalEndpoint.last_used_at: at or datetime.now(UTC)}).where(
             LocalEndpoint.id == row["endpoint"]
+        )
+
+
+async def note_endpoints_used(endpoint_ids: set[int], at: datetime | None = None) -> None:
+    """Mark these endpoints as used (their models' usage was recorded); in a transaction of its own, as above."""
+    if not endpoint_ids:
+        return
+    async with transaction():
+        await LocalEndpoint.update({LocalEndpoint.last_used_at: at or datetime.now(UTC)}).where(
+            LocalEndpoint.id.is_in(sorted(endpoint_ids))
         )

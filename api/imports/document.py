@@ -9,16 +9,25 @@ import enum
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date
-from decimal import Decimal, InvalidOperation
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from adapters.kinds import DEFAULT_DISPLAY_NAMES
-from api.catalog.fields import CONTENT_FIELDS, PRICE_FIELDS, check_values
+from api import clock
+from api.catalog.fields import CONTENT_FIELDS, LOCKABLE_FIELDS, PRICE_FIELDS, RATE_FIELDS, check_values
 from api.catalog.rules import change_problems, universal_id_problems
 from api.errors import FieldError, ValidationFailed
+from api.imports.litellm_prices import (
+    LiteLLMPriceProblem,
+    litellm_defaults,
+    litellm_tiers,
+    litellm_windows,
+    per_million,
+)
 from api.providers.rules import PROVIDER_KEY_RULE, display_name_problem, is_provider_key, validate_base_url
 from api.text import printable
+from domain.capabilities import CAPABILITIES
 from domain.choices import ModelStatus, ProviderKind
 
 __all__ = [
@@ -67,6 +76,12 @@ class ImportRow:
     # A foreign file (LiteLLM) says only some things of a model: on an existing model
     # only these fields change, and never one a person locked. None: the row says everything.
     stated: frozenset[str] | None = None
+    # Prices announced for later moments (the export's scheduledPrices), as price field values.
+    scheduled: list[tuple[datetime, dict[str, Any]]] = field(default_factory=list)
+    is_default: bool = False
+    enable_new: bool = True  # a new model's `enabled` when the row does not say
+    # A foreign row's vocabulary tags, true or false: on an existing model it replaces only these.
+    stated_tags: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -146,8 +161,12 @@ MODEL_KEYS = {
     "pricing",
     "status",
     "enabled",
+    "isDefault",
+    "lockedFields",
+    "scheduledPrices",
 }
 PRICING_KEYS = {name.removeprefix("pricing.") for name in PRICE_FIELDS}
+MAX_SCHEDULED = 20  # announced prices per model
 DEFAULTS = {"supportsTools": False, "supportsVision": False, "capabilities": []}
 
 
@@ -240,18 +259,42 @@ def _catalog_row(index: int, model: Any) -> tuple[ImportRow | None, list[RowProb
         if key not in model
     ]
     values = {name: model.get(name, DEFAULTS.get(name)) for name in ("universalModelId", "modelId", *CONTENT_FIELDS)}
-    pricing = model.get("pricing")
-    if pricing is not None and not isinstance(pricing, dict):
-        problems.append(problem("pricing", "an object of inputPerMillion, outputPerMillion, cachedInputPerMillion"))
-        pricing = None
-    for key in pricing or {}:
-        if key not in PRICING_KEYS:
-            problems.append(problem(f"pricing.{printable(str(key)[:100])}", "not a price of a modelcatalog/v1 model"))
-    for name in PRICE_FIELDS:
-        values[name] = (pricing or {}).get(name.removeprefix("pricing."))
+    pricing, pricing_problems = _pricing_of(model.get("pricing"), "pricing")
+    problems += [problem(where, message) for where, message in pricing_problems]
+    values.update(pricing)
     status = model.get("status", ModelStatus.ACTIVE.value)
     values["status"] = status
     values["enabled"] = model.get("enabled", status != ModelStatus.ARCHIVED.value)
+    locked = model.get("lockedFields")
+    if locked is not None and (
+        not isinstance(locked, list) or not all(isinstance(name, str) and name in LOCKABLE_FIELDS for name in locked)
+    ):
+        problems.append(problem("lockedFields", 'a list of lockable field names, e.g. "pricing.inputPerMillion"'))
+    is_default = model.get("isDefault", False)
+    if not isinstance(is_default, bool):
+        problems.append(problem("isDefault", "true or false"))
+        is_default = False
+    scheduled = []
+    entries = model.get("scheduledPrices", [])
+    if not isinstance(entries, list) or len(entries) > MAX_SCHEDULED:
+        problems.append(
+            problem("scheduledPrices", f"a list of at most {MAX_SCHEDULED} prices, each with effectiveFrom")
+        )
+        entries = []
+    for number, entry in enumerate(entries):
+        where = f"scheduledPrices.{number}"
+        if not isinstance(entry, dict):
+            problems.append(problem(where, "a price with effectiveFrom"))
+            continue
+        moment, moment_problem = _later_moment(entry.get("effectiveFrom"))
+        if moment_problem:
+            problems.append(problem(f"{where}.effectiveFrom", moment_problem))
+        later, later_problems = _pricing_of({k: v for k, v in entry.items() if k != "effectiveFrom"}, where)
+        checked, checked_problems = check_values(later)
+        problems += [problem(w, m) for w, m in later_problems]
+        problems += [problem(p.field.replace("pricing", where, 1), p.message) for p in checked_problems]
+        if moment is not None and not later_problems and not checked_problems:
+            scheduled.append((moment, checked))
     provider = model.get("provider")
     if not is_provider_key(provider):
         problems.append(problem("provider", "a provider key"))
@@ -266,7 +309,39 @@ def _catalog_row(index: int, model: Any) -> tuple[ImportRow | None, list[RowProb
         ]
     if problems:
         return None, problems
-    return ImportRow(index, clean.pop("universalModelId"), str(provider), clean), []
+    if locked is not None:
+        clean["lockedFields"] = list(dict.fromkeys(locked))
+    row = ImportRow(index, clean.pop("universalModelId"), str(provider), clean, scheduled=scheduled)
+    row.is_default = is_default
+    return row, []
+
+
+def _pricing_of(pricing: Any, where: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """A document's pricing object as price field values, and what is wrong with its keys."""
+    if pricing is not None and not isinstance(pricing, dict):
+        return {}, [(where, "an object of inputPerMillion, outputPerMillion, cachedInputPerMillion, ...")]
+    problems = [
+        (f"{where}.{printable(str(key)[:100])}", "not a price of a modelcatalog/v1 model")
+        for key in pricing or {}
+        if key not in PRICING_KEYS
+    ]
+    return {name: (pricing or {}).get(name.removeprefix("pricing.")) for name in PRICE_FIELDS}, problems
+
+
+def _later_moment(value: Any) -> tuple[datetime | None, str | None]:
+    """A scheduled price's moment: an ISO 8601 time with its zone, later than now."""
+    rule = 'an ISO 8601 moment with its zone, e.g. "2027-01-01T00:00:00Z"'
+    if not isinstance(value, str):
+        return None, rule
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None, rule
+    if moment.tzinfo is None:
+        return None, rule
+    if moment.astimezone(UTC) <= clock.now():
+        return None, "has passed: a price already in force is the model's pricing; export again"
+    return moment.astimezone(UTC), None
 
 
 # LiteLLM's model_prices_and_context_window.json
@@ -281,12 +356,26 @@ LITELLM_KINDS = {
     "ollama": ProviderKind.OLLAMA,
 }
 FLAGS = {"supports_function_calling": "supportsTools", "supports_vision": "supportsVision"}
-TAG_NAMES = {"reasoning": "thinking", "response_schema": "json"}
 LITELLM_PRICES = {
     "input_cost_per_token": "pricing.inputPerMillion",
     "output_cost_per_token": "pricing.outputPerMillion",
     "cache_read_input_token_cost": "pricing.cachedInputPerMillion",
+    "cache_creation_input_token_cost": "pricing.cacheWritePerMillion",
 }
+# LiteLLM's supports_* flags onto the one vocabulary (DESIGN "Rules"); tools and vision follow the flags above.
+TAGS = {
+    "supports_function_calling": "tools",
+    "supports_vision": "vision",
+    "supports_reasoning": "thinking",
+    "supports_response_schema": "json",
+    "supports_prompt_caching": "caching",
+    "supports_pdf_input": "pdf",
+    "supports_audio_input": "audio",
+    "supports_web_search": "web_search",
+    "supports_computer_use": "computer_use",
+}
+# The first-party Gemini API is one provider, whichever list named it.
+LITELLM_PROVIDER_KEYS = {"gemini": "google"}
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -315,25 +404,28 @@ def parse_litellm(document: dict[str, Any], *, today: date) -> ParsedDocument:
             if not isinstance(provider, str) or not is_provider_key(provider):
                 raise _Skip("litellm_provider", "a provider name of lower-case letters, digits or . _ -")
             model_id = key.removeprefix(f"{provider}/")
-            universal = f"{provider}:{model_id}"
-            values, stated = _litellm_values(model_id, universal, entry, today)
+            catalog_key = LITELLM_PROVIDER_KEYS.get(provider, provider)
+            universal = f"{catalog_key}:{model_id}"
+            values, stated, stated_tags = _litellm_values(model_id, universal, entry, today, provider)
         except _Skip as skip:
             shown = printable(universal) if universal is not None else None
             parsed.problems.append(RowProblem(index, shown, printable(key), skip.field, skip.message))
             continue
         kind = LITELLM_KINDS.get(provider, ProviderKind.OPENAI_COMPATIBLE)
         name = DEFAULT_DISPLAY_NAMES[kind] if provider in LITELLM_KINDS else provider
-        providers.setdefault(provider, ProviderRow(provider, kind, name, None))
-        parsed.rows.append(ImportRow(index, universal, provider, values, key, config=entry, stated=stated))
+        providers.setdefault(catalog_key, ProviderRow(catalog_key, kind, name, None))
+        row = ImportRow(index, universal, catalog_key, values, key, config=entry, stated=stated)
+        row.stated_tags = stated_tags
+        parsed.rows.append(row)
     parsed.providers = sorted(providers.values(), key=lambda p: p.key)
     _drop_duplicates(parsed)
     return parsed
 
 
 def _litellm_values(
-    model_id: str, universal: str, entry: dict[str, Any], today: date
-) -> tuple[dict[str, Any], frozenset[str]]:
-    """Our fields from a chat row, and the names of those the row states."""
+    model_id: str, universal: str, entry: dict[str, Any], today: date, provider: str
+) -> tuple[dict[str, Any], frozenset[str], frozenset[str]]:
+    """Our fields from a chat row, the names of those the row states, and the vocabulary tags it states."""
     context = entry.get("max_input_tokens")
     if context is None:
         context = entry.get("max_tokens")
@@ -351,7 +443,8 @@ def _litellm_values(
         stated.add("contextWindow")
     if entry.get("max_output_tokens") is not None:
         stated.add("maxOutputTokens")
-    tags = []
+    tags: list[str] = []
+    stated_tags: set[str] = set()
     for name, flag in entry.items():
         if not name.startswith("supports_"):
             continue
@@ -360,16 +453,20 @@ def _litellm_values(
         if name in FLAGS:
             values[FLAGS[name]] = flag
             stated.add(FLAGS[name])
-        else:
-            stated.add("capabilities")
+        tag = TAGS.get(name)
+        if tag is not None:  # the rest of LiteLLM's flags stay in config only
+            stated_tags.add(tag)
             if flag:
-                tag = name.removeprefix("supports_").lower()
-                tags.append(TAG_NAMES.get(tag, tag))
-    values["capabilities"] = tags
-    for source, target in LITELLM_PRICES.items():
-        values[target] = _per_million(source, entry.get(source))
-        if source in entry:
-            stated.add(target)
+                tags.append(tag)
+    values["capabilities"] = [tag for tag in CAPABILITIES if tag in tags]
+    if stated_tags:
+        stated.add("capabilities")
+    try:
+        prices, price_fields = _litellm_prices(entry, provider)
+    except LiteLLMPriceProblem as problem:
+        raise _Skip(problem.source, str(problem)) from None
+    values.update(prices)
+    stated |= price_fields
     archived = _is_past(entry.get("deprecation_date"), today)
     values["status"] = ModelStatus.ARCHIVED if archived else ModelStatus.ACTIVE
     if archived:
@@ -378,15 +475,34 @@ def _litellm_values(
     if problems:
         first = problems[0]
         price_source = {target: source for source, target in LITELLM_PRICES.items()}.get(first.field)
-        if price_source is None:
+        if price_source is None or price_source not in entry:
             raise _Skip(_source_name(first.field, entry), first.message)
-        per_million = values[first.field]
         raise _Skip(
             price_source,
-            f"{entry[price_source]!r} per token is {per_million:,f} US dollars per million tokens: {first.message}",
+            f"{entry[price_source]!r} per token is {Decimal(values[first.field]):,f} US dollars per million tokens:"
+            f" {first.message}",
         )
     clean.pop("universalModelId")
-    return clean, frozenset(stated)
+    return clean, frozenset(stated), frozenset(stated_tags)
+
+
+def _litellm_prices(entry: dict[str, Any], provider: str) -> tuple[dict[str, Any], set[str]]:
+    """The price fields a row gives (rates, tiers, windows), and those it states."""
+    values: dict[str, Any] = {
+        target: per_million(source, entry.get(source)) for source, target in LITELLM_PRICES.items()
+    }
+    stated = {target for source, target in LITELLM_PRICES.items() if source in entry}
+    defaults = litellm_defaults({name.removeprefix("pricing."): values[name] for name in RATE_FIELDS}, provider)
+    values.update({f"pricing.{name}": rate for name, rate in defaults.items()})
+    base, tiers = litellm_tiers(entry, provider)
+    if base is not None:
+        values.update({f"pricing.{name}": rate for name, rate in base.items()})
+        stated |= set(RATE_FIELDS)
+    values["pricing.tiers"] = tiers
+    values["pricing.windows"] = litellm_windows(entry)
+    if stated:
+        stated |= {"pricing.tiers", "pricing.windows"}  # a row that states a price states all of it
+    return values, stated
 
 
 def _source_name(field: str, entry: dict[str, Any]) -> str:
@@ -395,18 +511,6 @@ def _source_name(field: str, entry: dict[str, Any]) -> str:
     if field == "contextWindow":
         return "max_input_tokens" if "max_input_tokens" in entry else "max_tokens"
     return {"maxOutputTokens": "max_output_tokens"}.get(field, field)
-
-
-def _per_million(source: str, value: Any) -> Decimal | None:
-    """A per-token price as USD per million, exactly, through the number's decimal text."""
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Skip(source, "a number of US dollars per token")
-    try:
-        return Decimal(repr(value)) * PER_MILLION
-    except InvalidOperation:
-        raise _Skip(source, "a finite number") from None
 
 
 def _is_past(deprecation: Any, today: date) -> bool:

@@ -33,7 +33,8 @@ class ImportQueries:
 class ImportMutations:
     @strawberry.mutation(
         permission_classes=[IsAdmin],
-        description="Import a modelcatalog/v1 document (all or nothing) or LiteLLM's price file.",
+        description="Import a modelcatalog/v1 document (all or nothing) or LiteLLM's price file, whose new models"
+        " arrive disabled unless newModelsEnabled.",
     )
     async def import_models(
         self,
@@ -44,6 +45,7 @@ class ImportMutations:
         reason: str | None = None,
         format: DocumentFormat | None = DocumentFormat.AUTO,
         strict: bool | None = False,
+        new_models_enabled: bool | None = None,
     ) -> ImportResult:
         outcome = await import_models(
             document,
@@ -52,6 +54,7 @@ class ImportMutations:
             reason=reason,
             format=format or DocumentFormat.AUTO,
             strict=bool(strict),
+            new_models_enabled=new_models_enabled,
             by=require_admin(info),
         )
         return ImportResult.from_outcome(outcome)

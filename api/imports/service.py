@@ -10,8 +10,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from api.catalog import writer
-from api.catalog.fields import clean_reason, values_of
+from api.catalog.fields import MODEL_COLUMNS, clean_reason, values_of
 from api.catalog.history import field_changes
+from api.catalog.price_series import in_force, price_values, series_of, with_prices
+from api.catalog.prices import Price
 from api.catalog.rules import change_problems, without_locked
 from api.catalog.writer import ModelChange, NewModel
 from api.database import retrying, transaction
@@ -36,6 +38,7 @@ __all__ = ["ImportMode", "ImportOutcome", "import_models"]
 log = logging.getLogger("modelcatalog.imports")
 
 BATCH = writer.BATCH  # models per step of progress
+_NO_MODEL = dict.fromkeys(MODEL_COLUMNS.values())
 # Providers per INSERT: a document may name thousands, and PostgreSQL binds at most 32,767 parameters.
 PROVIDER_BATCH = 500
 Progress = Callable[[int, int], None]
@@ -76,6 +79,7 @@ class _Plan:
     unchanged: int = 0
     kept: int = 0
     problems: list[RowProblem] = field(default_factory=list)
+    default: ImportRow | None = None  # the row that names itself the default
 
 
 async def import_models(
@@ -86,11 +90,16 @@ async def import_models(
     reason: str | None = None,
     format: DocumentFormat = DocumentFormat.AUTO,
     strict: bool = False,
+    new_models_enabled: bool | None = None,
     by: AuthenticatedUser | None = None,
     today: date | None = None,
     progress: Progress | None = None,
 ) -> ImportOutcome:
-    """Import a modelcatalog/v1 document (all or nothing) or LiteLLM's price file (lenient unless strict)."""
+    """Import a modelcatalog/v1 document (all or nothing) or LiteLLM's price file (lenient unless strict).
+
+    A LiteLLM file's new models arrive disabled unless `new_models_enabled` (the file lists thousands of
+    deployments; an admin enables those the product offers); a modelcatalog/v1 row says its own `enabled`.
+    """
     clean_reason(reason)  # a bad reason fails before any work
     document = load_document(document)
     kind = detect_format(document, format)
@@ -104,6 +113,13 @@ async def import_models(
         outcome.errors = parsed.problems
         return outcome
     outcome.skipped = list(parsed.problems)
+    _defaults(parsed, lenient)
+    if kind is DocumentFormat.LITELLM:
+        for row in parsed.rows:
+            row.enable_new = bool(new_models_enabled)
+    if parsed.problems and not lenient:
+        outcome.errors = parsed.problems
+        return outcome
     if dry_run:
         plan = await _plan(parsed, mode, lenient, lock=False)
     else:
@@ -126,6 +142,24 @@ async def import_models(
             len(outcome.skipped),
         )
     return outcome
+
+
+def _defaults(parsed: ParsedDocument, lenient: bool) -> None:
+    """One row at most may name itself the default; a second is a problem of its own."""
+    first = None
+    for row in parsed.rows:
+        if not row.is_default:
+            continue
+        if first is None:
+            first = row
+            continue
+        parsed.problems.append(
+            RowProblem(
+                row.index, row.universal_model_id, row.source_key, "isDefault", f"row {first.index} is the default"
+            )
+        )
+        row.is_default = False
+    parsed.problems.sort(key=lambda problem: problem.index)
 
 
 @retrying
@@ -153,6 +187,13 @@ async def _plan(parsed: ParsedDocument, mode: ImportMode, lenient: bool, *, lock
     plan.new_providers = [provider for provider in parsed.providers if provider.key not in known]
     offered = known.keys() | {provider.key for provider in parsed.providers}
     existing = await _existing([row.universal_model_id for row in parsed.rows], lock=lock)
+    announced = [
+        existing[row.universal_model_id]["id"]
+        for row in parsed.rows
+        if row.scheduled and row.universal_model_id in existing
+    ]
+    series = await series_of(announced)
+    plan.default = next((row for row in parsed.rows if row.is_default), None)
     for row in parsed.rows:
         if row.provider not in offered:
             plan.problems.append(_problem(row, "provider", f'no provider "{row.provider}" in the catalog or document'))
@@ -167,6 +208,7 @@ async def _plan(parsed: ParsedDocument, mode: ImportMode, lenient: bool, *, lock
             continue
         values = _new_values(row, current)
         changes = field_changes(values_of(current), values)
+        changes += _schedule_changes(row, series.get(current["id"], []))
         broken = change_problems(current, values) if changes else []
         if broken:
             plan.problems.append(_problem(row, broken[0].field, broken[0].message))
@@ -177,6 +219,15 @@ async def _plan(parsed: ParsedDocument, mode: ImportMode, lenient: bool, *, lock
         else:
             plan.updates.append(_Change(row, current, values, changes))
     return plan
+
+
+def _schedule_changes(row: ImportRow, series: Sequence[Price]) -> list[dict[str, Any]]:
+    """The field changes the row's announced prices make to the model's series."""
+    changes = []
+    for moment, later in row.scheduled:
+        before = values_of(price_values(in_force(series, moment)) | _NO_MODEL)
+        changes += field_changes(before, later)
+    return changes
 
 
 def _problem(row: ImportRow, field: str | None, message: str) -> RowProblem:
@@ -195,8 +246,7 @@ async def _existing(universal_ids: list[str], *, lock: bool) -> dict[str, dict[s
             ]
         else:
             rows += await AiModel.select().where(AiModel.universal_model_id.is_in(chunk)).output(load_json=True)
-    if lock:
-        rows = await writer.lock_models(ids)
+    rows = await writer.lock_models(ids) if lock else await with_prices(rows)
     return {row["universal_model_id"]: row for row in rows}
 
 
@@ -213,12 +263,19 @@ def _new_values(row: ImportRow, current: Mapping[str, Any] | None) -> dict[str, 
     values = dict(row.values)
     if current is not None and row.stated is not None:
         stated = {name: value for name, value in values.items() if name in row.stated}
+        if "capabilities" in stated:
+            # the row's vocabulary tags replace those it states; every other tag (an admin's own) stays
+            kept = [tag for tag in current["capabilities"] if tag not in row.stated_tags]
+            stated["capabilities"] = [
+                *stated["capabilities"],
+                *(tag for tag in kept if tag not in stated["capabilities"]),
+            ]
         values = without_locked(current, stated)
         values.setdefault("status", ModelStatus(current["status"]))
     if "enabled" not in values:
         # A foreign file says nothing of the admin's switch: it stays, except that archiving disables.
         archived = values["status"] == ModelStatus.ARCHIVED
-        values["enabled"] = False if archived else (current["enabled"] if current is not None else True)
+        values["enabled"] = False if archived else (current["enabled"] if current is not None else row.enable_new)
     return values
 
 
@@ -239,6 +296,7 @@ async def _write(
                 provider_ids[row.provider],
                 {"universalModelId": row.universal_model_id, **_new_values(row, None)},
                 config=row.config,
+                scheduled=row.scheduled,
             )
             for row in batch
         ]
@@ -249,10 +307,33 @@ async def _write(
     for start in range(0, len(plan.updates), BATCH):
         updates = plan.updates[start : start + BATCH]
         changes = [ModelChange(change.existing, change.values, config=change.row.config) for change in updates]
-        await writer.update_models(changes, HistoryAction.IMPORTED, by=by, reason=reason)
+        written = await writer.update_models(changes, HistoryAction.IMPORTED, by=by, reason=reason)
+        await _write_scheduled([change.row for change in updates], written, by, reason)
         done += len(updates)
         if progress:
             progress(done, total)
+    if plan.default is not None:
+        named = plan.default.universal_model_id
+        made = await AiModel.select(AiModel.id).where(AiModel.universal_model_id == named).first()
+        if made is not None:
+            await writer.make_default(made["id"], by=by)
+
+
+async def _write_scheduled(
+    rows: Sequence[ImportRow], written: Sequence[dict[str, Any]], by: AuthenticatedUser | None, reason: str
+) -> None:
+    """The rows' announced prices, one change per moment (each a version of its model, with history)."""
+    current = list(written)
+    for step in range(max((len(row.scheduled) for row in rows), default=0)):
+        changes = [
+            ModelChange(model, row.scheduled[step][1], prices_from=row.scheduled[step][0])
+            for row, model in zip(rows, current, strict=True)
+            if step < len(row.scheduled)
+        ]
+        changed = iter(await writer.update_models(changes, HistoryAction.IMPORTED, by=by, reason=reason))
+        current = [
+            next(changed) if step < len(row.scheduled) else model for row, model in zip(rows, current, strict=True)
+        ]
 
 
 async def _insert_providers(providers: Sequence[ProviderRow]) -> None:

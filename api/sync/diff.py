@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from adapters.base import NormalizedModel
-from api.catalog.fields import check_values, values_of
+from adapters.base import NormalizedModel, PriceTier
+from api.catalog.fields import check_values, json_value, values_of
 from api.catalog.history import field_changes
 from api.catalog.rules import without_locked
 from domain.capabilities import is_capability
@@ -91,8 +91,23 @@ def listed_values(model: NormalizedModel) -> dict[str, Any]:
         "pricing.inputPerMillion": price.input_per_million,
         "pricing.outputPerMillion": price.output_per_million,
         "pricing.cachedInputPerMillion": price.cached_input_per_million,
+        "pricing.cacheWritePerMillion": price.cache_write_per_million,
     }
-    return {name: value for name, value in values.items() if value is not None}
+    stated = {name: value for name, value in values.items() if value is not None}
+    if any(name.startswith("pricing.") for name in stated):
+        # A listing that states a price states its tiers too (OpenRouter's pricing.overrides; none is none).
+        stated["pricing.tiers"] = [_tier_json(tier) for tier in price.tiers]
+    return stated
+
+
+def _tier_json(tier: PriceTier) -> dict[str, Any]:
+    rates = {
+        "inputPerMillion": tier.input_per_million,
+        "outputPerMillion": tier.output_per_million,
+        "cachedInputPerMillion": tier.cached_input_per_million,
+        "cacheWritePerMillion": tier.cache_write_per_million,
+    }
+    return {"minPromptTokens": tier.min_prompt_tokens, **{name: json_value(rate) for name, rate in rates.items()}}
 
 
 def candidate(

@@ -23,6 +23,7 @@ from adapters.http import DEFAULT_POLICY, HttpPolicy
 from adapters.registry import API_KEY_VARIABLES, BASE_URL_VARIABLES, adapter_for
 from api.catalog import writer
 from api.catalog.fields import clean_reason
+from api.catalog.price_series import with_prices
 from api.catalog.writer import ModelChange, NewModel
 from api.database import retrying, transaction
 from api.endpoints.rules import LOCAL_PROVIDER_KEYS
@@ -149,7 +150,7 @@ async def _public_rows(provider_id: int, *, lock: bool) -> list[dict[str, Any]]:
     where = (AiModel.provider == provider_id) & AiModel.owner.is_null()
     if lock:
         return await writer.lock_models_where(where)
-    return await AiModel.select().where(where).order_by(AiModel.id).output(load_json=True)
+    return await with_prices(await AiModel.select().where(where).order_by(AiModel.id).output(load_json=True))
 
 
 async def _record_run(

@@ -8,7 +8,7 @@ from typing import Any
 
 import strawberry
 
-from api.catalog.fields import check_values, values_of
+from api.catalog.fields import EFFECTIVE_FROM, check_values, values_of
 from api.catalog.types import AiModelType, FieldChange, Pricing, PricingInput, UpdateModelInput, input_values
 from api.context import Info
 from api.enums import ModelStatus, SyncTrigger
@@ -16,12 +16,6 @@ from api.errors import FieldError, ValidationFailed
 from api.sync.diff import Candidate, ProviderDiff
 from api.sync.service import AppliedSync, ReviewedSync
 from api.users.types import UserType, load_user
-
-PRICING_ARGUMENTS = {
-    "pricing.inputPerMillion": "input_per_million",
-    "pricing.outputPerMillion": "output_per_million",
-    "pricing.cachedInputPerMillion": "cached_input_per_million",
-}
 
 __all__ = ["ApplySyncInput", "ApplySyncResult", "ModelSyncDiff", "ModelUpdate", "NormalizedModelType", "SyncRunType"]
 
@@ -42,7 +36,6 @@ class NormalizedModelType:
 
     @classmethod
     def from_values(cls, universal_model_id: str, model_id: str, values: Mapping[str, Any]) -> NormalizedModelType:
-        prices = {argument: values.get(name) for name, argument in PRICING_ARGUMENTS.items()}
         return cls(
             universal_model_id=universal_model_id,
             model_id=model_id,
@@ -53,7 +46,7 @@ class NormalizedModelType:
             supports_tools=bool(values.get("supportsTools")),
             supports_vision=bool(values.get("supportsVision")),
             capabilities=list(values.get("capabilities") or []),
-            pricing=Pricing(**prices) if any(p is not None for p in prices.values()) else None,
+            pricing=Pricing.from_values(values),
             status=ModelStatus(values.get("status") or ModelStatus.ACTIVE),
         )
 
@@ -207,6 +200,7 @@ class NormalizedModelInput:
         }
         if self.pricing is not None:
             values.update(input_values(UpdateModelInput(pricing=self.pricing)))
+            values.pop(EFFECTIVE_FROM, None)  # a provider's price is the one in force now
         clean, problems = check_values(
             {"modelId": self.model_id, "universalModelId": self.universal_model_id, **values}
         )

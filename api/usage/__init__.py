@@ -1,0 +1,1 @@
+"""Usage: one record per model call, priced when recorded, and reports aggregated in the database."""
