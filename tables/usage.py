@@ -38,7 +38,7 @@ class UsageRecord(Table, tablename="usage_records"):
     universal_model_id = Varchar(length=256)
     provider = Varchar(length=64)  # the provider's key when recorded, for PROVIDER reports
     chat = ForeignKey(Chat, null=True, default=None, on_delete=OnDelete.set_null, index=True)
-    # The local endpoint the model was found on; its foreign key (SET NULL) joins with local_endpoints.
+    # The local endpoint the model was found on; on PostgreSQL a foreign key to local_endpoints (SET NULL).
     endpoint = Integer(null=True, default=None, index=True)
     request_id = Varchar(length=MAX_REQUEST_ID)
     input_tokens = Integer(default=0)
