@@ -189,7 +189,13 @@ async def test_a_record_pays_the_window_and_tier_in_force_when_it_happened(clien
 async def test_endpoint_reports_group_only_what_local_endpoints_served(client, admin_token, member_token, model):
     await client.data(RECORD, {"input": usage(model, "e1")}, token=member_token)
     await client.data(RECORD, {"input": usage(model, "e2")}, token=member_token)
-    await UsageRecord.update({UsageRecord.endpoint: 7}).where(UsageRecord.request_id == "e2")
+    created = await client.data(
+        'mutation { createLocalEndpoint(input: {name: "lab", baseUrl: "http://127.0.0.1:9/v1"}) { id } }',
+        token=member_token,
+    )
+    endpoint = created["createLocalEndpoint"]["id"]
+    await UsageRecord.update({UsageRecord.endpoint: int(endpoint)}).where(UsageRecord.request_id == "e2")
     window = {"from": iso(datetime.now(UTC) - timedelta(days=1)), "to": iso(datetime.now(UTC) + timedelta(hours=1))}
     report = (await client.data(REPORT, {**window, "groupBy": "ENDPOINT"}, token=admin_token))["usage"]
-    assert [(b["key"], b["requests"]) for b in report["buckets"]] == [("7", 1)] and report["total"]["requests"] == 1
+    assert [(b["key"], b["requests"]) for b in report["buckets"]] == [(endpoint, 1)]
+    assert report["total"]["requests"] == 1
