@@ -74,11 +74,20 @@ class RequestValues(SchemaExtension):
         operation = _operation(context.graphql_document, context.operation_name)
         variables = context.variables if isinstance(context.variables, dict) else {}
         if not errors and operation is not None:
-            errors = _variable_errors(context.schema._schema, operation, variables)
+            errors = _variable_errors(context.schema._schema, operation, variables, types=False)
         if errors:
             # A result set before execution is the answer: no resolver runs.
             context.result = ExecutionResult(data=None, errors=errors)
         yield
+        result = context.result
+        if operation is None or not isinstance(result, ExecutionResult) or not result.errors:
+            return
+        if any(error.path is None and error.message.startswith("Variable '$") for error in result.errors):
+            # graphql-core refused a variable, quoting it: the same refusal, in words that quote nothing. Checked
+            # only now, so a well-typed request (a batch of a thousand inputs) is walked once, by graphql-core.
+            worded = _variable_errors(context.schema._schema, operation, variables, types=True)
+            kept = [e for e in result.errors if not (e.path is None and e.message.startswith("Variable '$"))]
+            result.errors = worded + kept if worded else kept or result.errors
 
 
 def _error(field: str, message: str) -> GraphQLError:
@@ -112,8 +121,9 @@ def _operation(document: Any, name: str | None) -> OperationDefinitionNode | Non
 
 
 def _variable_errors(
-    schema: Any, operation: OperationDefinitionNode, variables: Mapping[str, Any]
+    schema: Any, operation: OperationDefinitionNode, variables: Mapping[str, Any], *, types: bool
 ) -> list[GraphQLError]:
+    """What is wrong with the variables: unstorable text and nesting, and with `types` values of the wrong type."""
     errors: list[GraphQLError] = []
     arguments = _arguments_of(operation)
     for definition in operation.variable_definitions or ():
@@ -121,7 +131,7 @@ def _variable_errors(
         declared = type_from_ast(schema, definition.type)
         # A missing variable, or one of an unknown type, is reported by graphql-core without quoting anything.
         if name in variables and is_input_type(declared):
-            errors.extend(_variable_problems(name, arguments.get(name, name), variables[name], declared))
+            errors.extend(_variable_problems(name, arguments.get(name, name), variables[name], declared, types))
     return errors
 
 
@@ -138,12 +148,16 @@ def _arguments_of(operation: OperationDefinitionNode) -> dict[str, str]:
     return found
 
 
-def _variable_problems(name: str, argument: str, value: Any, declared: GraphQLInputType) -> list[GraphQLError]:
+def _variable_problems(
+    name: str, argument: str, value: Any, declared: GraphQLInputType, types: bool
+) -> list[GraphQLError]:
     problem = _storable(value, MAX_VARIABLE_NESTING)
     if problem:
         path, reason = problem
         return [_error(_field_name(argument, path), f"Variable '${name}' {reason}")]
     errors: list[GraphQLError] = []
+    if not types:
+        return errors
 
     def report(error: GraphQLError, path: list[str | int]) -> None:
         field = _field_name(argument, path)
