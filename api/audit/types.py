@@ -35,9 +35,7 @@ class AuditEntry:
         return cls(
             id=strawberry.ID(str(row["id"])),
             action=AuditAction(row["action"]),
-            changes=[
-                FieldChange(field=c["field"], old_value=c["oldValue"], new_value=c["newValue"]) for c in row["changes"]
-            ],
+            changes=FieldChange.list_of(row["changes"]),
             created_at=row["created_at"],
             changed_by_id=row["changed_by"],
         )

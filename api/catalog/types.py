@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
@@ -46,6 +47,11 @@ class FieldChange:
     old_value: JSON | None
     new_value: JSON | None
 
+    @classmethod
+    def list_of(cls, changes: Iterable[Mapping[str, Any]]) -> list[FieldChange]:
+        """The changes as history and the audit store them: {field, oldValue, newValue}."""
+        return [cls(field=c["field"], old_value=c["oldValue"], new_value=c["newValue"]) for c in changes]
+
 
 def _loaded(value: Any) -> Any:
     # Raw SQL (the windowed history load) hands JSON and timestamps back as text on SQLite.
@@ -80,10 +86,7 @@ class ModelHistoryEntry:
             universal_model_id=row["universal_model_id"],
             version=row["version"],
             action=HistoryAction(row["action"]),
-            changes=[
-                FieldChange(field=c["field"], old_value=c["oldValue"], new_value=c["newValue"])
-                for c in _loaded(row["changes"])
-            ],
+            changes=FieldChange.list_of(_loaded(row["changes"])),
             reason=row["reason"],
             created_at=_timestamp(row["created_at"]),
             changed_by_id=row["changed_by"],

@@ -94,10 +94,7 @@ class ModelSyncDiff:
                 ModelUpdate(
                     existing=NormalizedModelType.from_row(update.row),
                     updated=NormalizedModelType.from_row(update.row, update.values),
-                    changes=[
-                        FieldChange(field=c["field"], old_value=c["oldValue"], new_value=c["newValue"])
-                        for c in update.changes
-                    ],
+                    changes=FieldChange.list_of(update.changes),
                 )
                 for update in diff.updated
             ],
